@@ -1,0 +1,74 @@
+# kin: one Makefile. `make` builds every program into $(O)/bin; `make check`
+# runs every test through prove; `make SANITIZE=address,undefined check`
+# builds into its own directory and runs the same tests.
+
+CC ?= cc
+SANITIZE ?=
+O := build/$(if $(SANITIZE),san-$(subst $(comma),-,$(SANITIZE)),default)
+comma := ,
+
+WARN = -Wall -Wextra -Wpedantic -Werror -Wstrict-prototypes \
+       -Wmissing-prototypes -Wvla -Wwrite-strings -fno-common
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ilibcommon \
+	     -include libcommon/banned.h \
+	     $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	       -fno-sanitize-recover=all)
+LDFLAGS_SAN = $(if $(SANITIZE),-fsanitize=$(SANITIZE))
+LIBS = -lyajl
+
+PROGS = kshard kput kget
+LIB_SRC = $(wildcard libcommon/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/unit/%.t)
+BINS = $(PROGS:%=$(O)/bin/%)
+
+DEPS_STAMP = build/.deps-ok
+
+.PHONY: all check demo deps clean lint format man-lint bench
+all: $(BINS) $(UNIT_BIN)
+
+# Install missing system packages once per checkout (scripts/install-deps is
+# idempotent and fast; the stamp only saves the dpkg queries).
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/install-deps
+	@scripts/install-deps
+	@mkdir -p build && touch $@
+
+$(O)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/libcommon.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+.SECONDEXPANSION:
+$(O)/bin/%: $$(patsubst %.c,$(O)/%.o,$$(wildcard cmd/$$*/*.c)) $(O)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/unit/%.t: $(O)/tests/unit/%.o $(O)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+check: all man-lint
+	KIN_BIN=$(abspath $(O)/bin) prove -j2 $(if $(V),-v) tests/*.t $(O)/unit/*.t
+
+demo: $(BINS)
+	@KIN_BIN=$(abspath $(O)/bin) sh scripts/demo
+
+bench: $(BINS)
+	KIN_BIN=$(abspath $(O)/bin) scripts/bench/streams
+
+man-lint: | $(DEPS_STAMP)
+	mandoc -Tlint -W warning man/*.[1-8]
+
+format:
+	clang-format -i libcommon/*.[ch] cmd/*/*.[ch] tests/unit/*.[ch]
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(wildcard $(O)/cmd/*/*.d) $(wildcard $(O)/tests/unit/*.d)
