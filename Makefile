@@ -3,15 +3,15 @@
 # builds into its own directory and runs the same tests.
 
 CC ?= cc
+VERSION = 0.1.0
 SANITIZE ?=
-O := build/$(if $(SANITIZE),san-$(subst $(comma),-,$(SANITIZE)),default)
 comma := ,
+O := build/$(if $(SANITIZE),san-$(subst $(comma),-,$(SANITIZE)),default)
 
 WARN = -Wall -Wextra -Wpedantic -Werror -Wstrict-prototypes \
        -Wmissing-prototypes -Wvla -Wwrite-strings -fno-common
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ilibcommon \
-	     -include libcommon/banned.h \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DKIN_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) -Ilibcommon \
 	     $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 	       -fno-sanitize-recover=all)
 LDFLAGS_SAN = $(if $(SANITIZE),-fsanitize=$(SANITIZE))
@@ -26,7 +26,7 @@ BINS = $(PROGS:%=$(O)/bin/%)
 
 DEPS_STAMP = build/.deps-ok
 
-.PHONY: all check demo deps clean lint format man-lint bench
+.PHONY: all check demo deps clean format man-lint banned-lint bench
 all: $(BINS) $(UNIT_BIN)
 
 # Install missing system packages once per checkout (scripts/install-deps is
@@ -45,7 +45,8 @@ $(O)/libcommon.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 .SECONDEXPANSION:
-$(O)/bin/%: $$(patsubst %.c,$(O)/%.o,$$(wildcard cmd/$$*/*.c)) $(O)/libcommon.a
+$(O)/bin/%: $$(addprefix $(O)/,$$(addsuffix .o,$$(basename $$(wildcard cmd/$$*/*.c)))) \
+	     $(O)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -53,7 +54,7 @@ $(O)/unit/%.t: $(O)/tests/unit/%.o $(O)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-check: all man-lint
+check: all man-lint banned-lint
 	KIN_BIN=$(abspath $(O)/bin) prove -j2 $(if $(V),-v) tests/*.t $(O)/unit/*.t
 
 demo: $(BINS)
@@ -61,6 +62,11 @@ demo: $(BINS)
 
 bench: $(BINS)
 	KIN_BIN=$(abspath $(O)/bin) scripts/bench/streams
+
+# Every C file includes banned.h after its system headers (git's rule).
+banned-lint:
+	@f=$$(grep -L '#include "banned.h"' libcommon/*.c cmd/*/*.c tests/unit/*.c); \
+	if [ -n "$$f" ]; then echo "banned.h not included by: $$f" >&2; exit 1; fi
 
 man-lint: | $(DEPS_STAMP)
 	mandoc -Tlint -W warning man/*.[1-8]

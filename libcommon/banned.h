@@ -1,5 +1,5 @@
-/* banned.h: functions kin never calls (after git's banned.h). Included
- * first in every translation unit by the Makefile. */
+/* banned.h: functions kin never calls (after git's banned.h). Every .c file
+ * includes it after its system headers; make check verifies that. */
 #ifndef KC_BANNED_H
 #define KC_BANNED_H
 

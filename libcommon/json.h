@@ -22,7 +22,7 @@ void kc_json_free(struct kc_json *j);
 
 /*
  * Looks up a dotted path ("user.id") of object members from the root.
- * On success sets *out/*outlen to the value's text: a string's contents
+ * On success sets *out and *outlen to the value's text: a string's contents
  * (unescaped), or a number's literal; *out points into j and stays valid
  * until kc_json_free. Returns 0; -1 when a member is missing, null, or
  * not a string or number (then *type_msg says which: "missing", "not a
@@ -30,5 +30,12 @@ void kc_json_free(struct kc_json *j);
  */
 int kc_json_get(struct kc_json *j, const char *path, const char **out,
 		size_t *outlen, const char **type_msg);
+
+/*
+ * Appends the compact JSON text in[0..n) to out re-indented the way the AWS
+ * CLI prints (4 spaces, "key": value), ending with a newline. The input
+ * must be valid JSON produced by this program; it is not re-validated.
+ */
+void kc_json_pretty(const char *in, size_t n, struct kc_buf *out);
 
 #endif

@@ -1,0 +1,422 @@
+/* kget: records of a stream to stdout, from an iterator, optionally following. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <ctype.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "cli.h"
+#include "json.h"
+#include "name.h"
+#include "reader.h"
+#include "seqno.h"
+#include "stream.h"
+#include "units.h"
+#include "banned.h"
+
+static const char usage[] =
+	"usage: kget [-d DIR] -s STREAM [--shard ID] [--from POSITION] [-n N] [-f]\n"
+	"            [-0 | --json | -F FORMAT] [-qv]\n"
+	"POSITION: trim-horizon | latest | at-sequence=SEQ | after-sequence=SEQ |\n"
+	"          at-timestamp=TIME\n";
+
+enum { OPT_SHARD = 0x100, OPT_FROM, OPT_JSON };
+enum out_mode { OUT_LINES, OUT_JSON, OUT_FORMAT };
+
+/* A step of a -F format: literal text or one field. */
+struct fmt_op {
+	char field;              /* 0 for literal, else s k d t T S */
+	size_t start, len;       /* literal bytes in opts.literals */
+};
+
+static struct opts {
+	struct kc_cli cli;
+	const char *shard;
+	struct kc_iterator it;
+	int seq_given;
+	uint64_t seq_shard;
+	uint64_t limit;
+	int follow;
+	char delim;
+	enum out_mode mode;
+	struct fmt_op *ops;
+	size_t nops;
+	struct kc_buf literals;
+} opts;
+
+static const struct option longopts[] = {
+	KC_CLI_LONGOPTS,
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "limit", required_argument, NULL, 'n' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "null", no_argument, NULL, '0' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "format", required_argument, NULL, 'F' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Parses --from: a name (AWS spellings accepted too) and maybe "=VALUE". */
+static void parse_from(const char *arg)
+{
+	static const struct {
+		const char *name;
+		enum kc_iter_type type;
+	} names[] = {
+		{ "trim-horizon", KC_ITER_TRIM_HORIZON },
+		{ "latest", KC_ITER_LATEST },
+		{ "at-sequence", KC_ITER_AT_SEQUENCE },
+		{ "at-sequence-number", KC_ITER_AT_SEQUENCE },
+		{ "after-sequence", KC_ITER_AFTER_SEQUENCE },
+		{ "after-sequence-number", KC_ITER_AFTER_SEQUENCE },
+		{ "at-timestamp", KC_ITER_AT_TIMESTAMP },
+	};
+	const char *eq = strchr(arg, '='), *value = eq ? eq + 1 : NULL;
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg), i;
+	char name[32];
+	struct kc_error e;
+
+	for (i = 0; i < n && i < sizeof(name) - 1; i++)
+		name[i] = arg[i] == '_' ? '-' : (char)tolower((unsigned char)arg[i]);
+	name[i] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (n < sizeof(name) && !strcmp(name, names[i].name))
+			break;
+	if (i == sizeof(names) / sizeof(names[0]))
+		kc_cli_usage(&opts.cli, "--from: unknown position '%s'", arg);
+	opts.it.type = names[i].type;
+	switch (opts.it.type) {
+	case KC_ITER_TRIM_HORIZON:
+	case KC_ITER_LATEST:
+		if (value)
+			kc_cli_usage(&opts.cli, "--from: '%s' takes no value", name);
+		break;
+	case KC_ITER_AT_SEQUENCE:
+	case KC_ITER_AFTER_SEQUENCE:
+		if (!value || kc_seqno_parse(value, &opts.seq_shard, &opts.it.offset))
+			kc_cli_usage(&opts.cli, "--from: '%s' is not a sequence number",
+				     value ? value : "");
+		opts.seq_given = 1;
+		break;
+	case KC_ITER_AT_TIMESTAMP:
+		if (!value || kc_parse_time("--from at-timestamp", value,
+					    &opts.it.time_ms, &e))
+			kc_cli_usage(&opts.cli, "%s", value ? e.msg
+				     : "--from at-timestamp: no time given");
+		break;
+	}
+}
+
+static void add_literal(const char *p, size_t n)
+{
+	struct fmt_op *op;
+
+	if (opts.nops && opts.ops[opts.nops - 1].field == 0) {
+		opts.ops[opts.nops - 1].len += n;
+	} else {
+		opts.ops = kc_xrealloc(opts.ops, (opts.nops + 1) * sizeof(*op));
+		op = &opts.ops[opts.nops++];
+		op->field = 0;
+		op->start = opts.literals.len;
+		op->len = n;
+	}
+	kc_buf_add(&opts.literals, p, n);
+}
+
+/* Compiles -F FORMAT once into a list of steps. */
+static void parse_format(const char *f)
+{
+	for (; *f; f++) {
+		char c = f[1];
+		if (*f == '%') {
+			if (c == '%') {
+				add_literal("%", 1);
+			} else if (c && strchr("skdtTS", c)) {
+				opts.ops = kc_xrealloc(opts.ops,
+						       (opts.nops + 1) * sizeof(*opts.ops));
+				opts.ops[opts.nops++] = (struct fmt_op){ c, 0, 0 };
+			} else {
+				kc_cli_usage(&opts.cli, "-F: unknown field '%%%c'", c ? c : ' ');
+			}
+			f++;
+		} else if (*f == '\\' && c && strchr("nt0\\", c)) {
+			char lit = c == 'n' ? '\n' : c == 't' ? '\t' : c == '0' ? '\0' : '\\';
+			add_literal(&lit, 1);
+			f++;
+		} else {
+			add_literal(f, 1);
+		}
+	}
+}
+
+static void parse_options(int argc, char **argv)
+{
+	struct kc_error e;
+	int c, modes = 0;
+
+	opts.delim = '\n';
+	opts.it.type = KC_ITER_TRIM_HORIZON;
+	while ((c = getopt_long(argc, argv, KC_CLI_SHORTOPTS "n:f0F:", longopts,
+				NULL)) != -1) {
+		if (kc_cli_option(&opts.cli, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_SHARD:
+			opts.shard = optarg;
+			break;
+		case OPT_FROM:
+			parse_from(optarg);
+			break;
+		case 'n':
+			if (kc_parse_uint("--limit", optarg, 1, UINT64_MAX, &opts.limit, &e))
+				kc_cli_usage(&opts.cli, "%s", e.msg);
+			break;
+		case 'f':
+			opts.follow = 1;
+			break;
+		case '0':
+			opts.delim = '\0';
+			modes |= 1;
+			break;
+		case OPT_JSON:
+			opts.mode = OUT_JSON;
+			modes |= 2;
+			break;
+		case 'F':
+			opts.mode = OUT_FORMAT;
+			parse_format(optarg);
+			modes |= 4;
+			break;
+		}
+	}
+	if (optind < argc)
+		kc_cli_usage(&opts.cli, "unexpected argument '%s'", argv[optind]);
+	if (modes & (modes - 1))
+		kc_cli_usage(&opts.cli, "-0, --json and -F cannot be combined");
+	kc_cli_need_stream(&opts.cli);
+}
+
+static void add_seq(struct kc_buf *out, const struct kc_record *r)
+{
+	char seq[40];
+
+	kc_seqno_format(r->shard, r->offset, seq);
+	kc_buf_add(out, seq, KC_SEQNO_LEN);
+}
+
+static void add_base64(struct kc_buf *out, const char *p, size_t n)
+{
+	size_t len = kc_base64_encoded_len(n);
+
+	kc_buf_grow(out, len);
+	kc_base64_encode(p, n, out->data + out->len);
+	out->len += len;
+	out->data[out->len] = '\0';
+}
+
+static void add_field(struct kc_buf *out, char field, const struct kc_record *r)
+{
+	char buf[40];
+
+	switch (field) {
+	case 's':
+		add_seq(out, r);
+		break;
+	case 'k':
+		kc_buf_add(out, r->key, r->keylen);
+		break;
+	case 'd':
+		kc_buf_add(out, r->data, r->datalen);
+		break;
+	case 't':
+		kc_buf_add(out, buf, (size_t)kc_format_time(r->arrival_ms, buf));
+		break;
+	case 'T':
+		kc_buf_addf(out, "%" PRId64, r->arrival_ms);
+		break;
+	case 'S':
+		kc_shard_id_format((unsigned long)r->shard, buf);
+		kc_buf_adds(out, buf);
+		break;
+	}
+}
+
+/* One get-records Records entry plus ShardId. */
+static void add_json(struct kc_buf *out, const struct kc_record *r)
+{
+	char buf[40];
+
+	kc_buf_adds(out, "{\"SequenceNumber\":\"");
+	add_seq(out, r);
+	kc_buf_adds(out, "\",\"ApproximateArrivalTimestamp\":\"");
+	kc_buf_add(out, buf, (size_t)kc_format_time(r->arrival_ms, buf));
+	kc_buf_adds(out, "\",\"Data\":\"");
+	add_base64(out, r->data, r->datalen);
+	kc_buf_adds(out, "\",\"PartitionKey\":");
+	kc_json_add_string(out, r->key, r->keylen);
+	kc_shard_id_format((unsigned long)r->shard, buf);
+	kc_buf_addf(out, ",\"ShardId\":\"%s\"}\n", buf);
+}
+
+static void emit(struct kc_buf *out, const struct kc_record *r)
+{
+	switch (opts.mode) {
+	case OUT_LINES:
+		kc_buf_grow(out, r->datalen + 1);
+		memcpy(out->data + out->len, r->data, r->datalen);
+		out->len += r->datalen;
+		out->data[out->len++] = opts.delim;
+		out->data[out->len] = '\0';
+		break;
+	case OUT_JSON:
+		add_json(out, r);
+		break;
+	case OUT_FORMAT:
+		for (size_t i = 0; i < opts.nops; i++) {
+			const struct fmt_op *op = &opts.ops[i];
+			if (op->field)
+				add_field(out, op->field, r);
+			else
+				kc_buf_add(out, opts.literals.data + op->start, op->len);
+		}
+		break;
+	}
+	if (out->len >= (64u << 10))
+		kc_cli_flush(out);
+}
+
+struct source {
+	struct kc_reader *r;
+	struct kc_record rec;
+	int has;
+	int dry;                 /* had nothing at the last look */
+};
+
+static void open_readers(struct kc_stream *s, struct source **out, size_t *n)
+{
+	struct kc_error e;
+	unsigned long want = 0;
+	struct source *v;
+	size_t k = 0;
+
+	if (opts.shard && kc_shard_id_parse(opts.shard, &want, &e))
+		kc_cli_usage(&opts.cli, "--shard: %s", e.msg);
+	if (opts.seq_given) {
+		if (opts.shard && want != opts.seq_shard)
+			kc_cli_usage(&opts.cli, "--from: the sequence number belongs to "
+				     "shard %" PRIu64 ", not %lu", opts.seq_shard, want);
+		want = (unsigned long)opts.seq_shard;
+	}
+	if ((opts.shard || opts.seq_given) && !kc_stream_shard(s, want)) {
+		char id[32];
+		kc_shard_id_format(want, id);
+		kc_error_set(&e, KC_ENOENT, "stream '%s': no shard %s", s->meta.name, id);
+		kc_cli_fail(&e);
+	}
+	v = kc_xcalloc(s->meta.nshards, sizeof(*v));
+	for (size_t i = 0; i < s->meta.nshards; i++) {
+		uint64_t index = s->meta.shards[i].index;
+		if ((opts.shard || opts.seq_given) && index != want)
+			continue;
+		if (kc_reader_open(s, index, &opts.it, &v[k].r, &e))
+			kc_cli_fail(&e);
+		k++;
+	}
+	*out = v;
+	*n = k;
+}
+
+/* Fills every source's next record; returns the earliest, or -1. */
+static long pick(struct source *v, size_t n)
+{
+	struct kc_error e;
+	long best = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].has && !v[i].dry) {
+			int rc = kc_reader_next(v[i].r, &v[i].rec, &e);
+			if (rc < 0)
+				kc_cli_fail(&e);
+			v[i].has = rc;
+			v[i].dry = !rc;
+		}
+		if (v[i].has && (best < 0 || v[i].rec.arrival_ms < v[best].rec.arrival_ms))
+			best = (long)i;
+	}
+	return best;
+}
+
+/* Sets up inotify on each shard directory; -1 means poll instead. */
+static int watch(struct source *v, size_t n)
+{
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+	for (size_t i = 0; fd >= 0 && i < n; i++)
+		if (inotify_add_watch(fd, v[i].r->dirpath,
+				      IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	return fd;
+}
+
+/* Sleeps until a shard directory changes (or briefly, without inotify). */
+static void wait_for_data(int fd)
+{
+	char events[4096] __attribute__((aligned(8)));
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	if (fd < 0) {
+		poll(NULL, 0, 50);
+		return;
+	}
+	if (poll(&p, 1, 1000) > 0)
+		while (read(fd, events, sizeof(events)) > 0)
+			;
+}
+
+int main(int argc, char **argv)
+{
+	struct kc_buf out = KC_BUF_INIT;
+	struct kc_stream *s;
+	struct kc_error e;
+	struct source *v;
+	size_t n;
+	uint64_t count = 0;
+	int wfd = -1;
+
+	kc_cli_init(&opts.cli, usage);
+	parse_options(argc, argv);
+	if (kc_stream_open(kc_root_resolve(opts.cli.dir), opts.cli.stream, &s, &e))
+		kc_cli_fail(&e);
+	open_readers(s, &v, &n);
+	if (opts.follow)
+		wfd = watch(v, n);
+	while (!opts.limit || count < opts.limit) {
+		long i = pick(v, n);
+		if (i < 0) {
+			if (!opts.follow)
+				break;
+			kc_cli_flush(&out);
+			wait_for_data(wfd);
+			for (size_t k = 0; k < n; k++)
+				v[k].dry = 0;
+			continue;
+		}
+		emit(&out, &v[i].rec);
+		v[i].has = 0;
+		count++;
+	}
+	kc_cli_flush(&out);
+	for (size_t i = 0; i < n; i++)
+		kc_reader_close(v[i].r);
+	free(v);
+	kc_stream_close(s);
+	return 0;
+}

@@ -1,0 +1,569 @@
+/* kput: stdin to records of a stream, batched, routed, acknowledged. */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "cli.h"
+#include "hashkey.h"
+#include "json.h"
+#include "name.h"
+#include "record.h"
+#include "seqno.h"
+#include "shard.h"
+#include "stream.h"
+#include "units.h"
+#include "banned.h"
+
+static const char usage[] =
+	"usage: kput [-d DIR] -s STREAM [-0 | --json] [-k KEY | -K PATH]\n"
+	"            [--explicit-hash-key N] [--sync always|interval|never]\n"
+	"            [--sync-interval DURATION] [--batch-size SIZE] [-p] [-qv]\n";
+
+enum { OPT_JSON = 0x100, OPT_EHK, OPT_SYNC, OPT_SYNC_INTERVAL, OPT_BATCH };
+
+static struct opts {
+	struct kc_cli cli;
+	int nul, json, print_seq;
+	const char *key, *key_path;
+	int has_ehk;
+	kc_u128 ehk;
+	enum kc_sync sync;
+	uint64_t sync_interval_ms;
+	uint64_t batch_bytes;
+} opts;
+
+static const struct option longopts[] = {
+	KC_CLI_LONGOPTS,
+	{ "null", no_argument, NULL, '0' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "key", required_argument, NULL, 'k' },
+	{ "key-path", required_argument, NULL, 'K' },
+	{ "explicit-hash-key", required_argument, NULL, OPT_EHK },
+	{ "sync", required_argument, NULL, OPT_SYNC },
+	{ "sync-interval", required_argument, NULL, OPT_SYNC_INTERVAL },
+	{ "batch-size", required_argument, NULL, OPT_BATCH },
+	{ "print-seq", no_argument, NULL, 'p' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* One shard's share of the batch being built. */
+struct shard_batch {
+	struct kc_shard_writer *w;
+	struct kc_buf frames;
+	size_t n, cap;
+	uint64_t *offsets;
+	int failed;
+};
+
+/* One input record of the batch, in input order. */
+struct item {
+	long shard;              /* position in batches, or -1: rejected */
+	size_t idx;              /* frame index, or error offset in errors */
+};
+
+static struct state {
+	struct kc_stream *stream;
+	struct shard_batch *batches;
+	size_t nbatches;
+	struct item *items;
+	size_t nitems, items_cap;
+	struct kc_buf errors;    /* NUL-terminated messages of rejected items */
+	size_t pending_bytes;
+	uint64_t recno;
+	int bad;                 /* some record was rejected */
+	long fixed_shard;        /* shard of every record, or -1 */
+	uint64_t rng;
+	struct kc_buf out, deferred;
+	uint64_t last_sync_ns;
+	int unsynced;
+} st;
+
+static void parse_sync(const char *s)
+{
+	if (!strcmp(s, "always"))
+		opts.sync = KC_SYNC_ALWAYS;
+	else if (!strcmp(s, "interval"))
+		opts.sync = KC_SYNC_INTERVAL;
+	else if (!strcmp(s, "never"))
+		opts.sync = KC_SYNC_NEVER;
+	else
+		kc_cli_usage(&opts.cli, "--sync: '%s' is not always, interval or never", s);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	struct kc_error e;
+	int c;
+
+	opts.sync = KC_SYNC_ALWAYS;
+	opts.sync_interval_ms = 1000;
+	opts.batch_bytes = 4u << 20;
+	while ((c = getopt_long(argc, argv, KC_CLI_SHORTOPTS "0k:K:p", longopts,
+				NULL)) != -1) {
+		if (kc_cli_option(&opts.cli, c, optarg))
+			continue;
+		switch (c) {
+		case '0':
+			opts.nul = 1;
+			break;
+		case OPT_JSON:
+			opts.json = 1;
+			break;
+		case 'k':
+			opts.key = optarg;
+			break;
+		case 'K':
+			opts.key_path = optarg;
+			break;
+		case OPT_EHK:
+			if (kc_u128_parse(optarg, strlen(optarg), &opts.ehk))
+				kc_cli_usage(&opts.cli, "--explicit-hash-key: '%s' is not "
+					     "an integer in 0..2^128-1", optarg);
+			opts.has_ehk = 1;
+			break;
+		case OPT_SYNC:
+			parse_sync(optarg);
+			break;
+		case OPT_SYNC_INTERVAL:
+			if (kc_parse_duration("--sync-interval", optarg, 1000,
+					      &opts.sync_interval_ms, &e))
+				kc_cli_usage(&opts.cli, "%s", e.msg);
+			break;
+		case OPT_BATCH:
+			if (kc_parse_size("--batch-size", optarg, &opts.batch_bytes, &e))
+				kc_cli_usage(&opts.cli, "%s", e.msg);
+			break;
+		case 'p':
+			opts.print_seq = 1;
+			break;
+		}
+	}
+	if (optind < argc)
+		kc_cli_usage(&opts.cli, "unexpected argument '%s'", argv[optind]);
+	if (opts.key && opts.key_path)
+		kc_cli_usage(&opts.cli, "-k and -K cannot be used together");
+	if (opts.json && opts.key_path)
+		kc_cli_usage(&opts.cli, "-K cannot be used with --json "
+			     "(entries carry their PartitionKey)");
+	if (opts.json && opts.nul)
+		kc_cli_usage(&opts.cli, "-0 cannot be used with --json");
+	kc_cli_need_stream(&opts.cli);
+}
+
+/* Rejects record recno with a one-line reason; the others go on. */
+__attribute__((format(printf, 1, 2)))
+static void reject(const char *fmt, ...)
+{
+	struct kc_error e;
+	struct item *it;
+	va_list ap;
+	int n;
+
+	e.code = KC_EDATA;
+	n = snprintf(e.msg, sizeof(e.msg), "record %" PRIu64 ": ", st.recno);
+	va_start(ap, fmt);
+	vsnprintf(e.msg + n, sizeof(e.msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	kc_cli_warn(&opts.cli, &e);
+	st.bad = 1;
+	if (!(opts.print_seq && opts.json))
+		return;
+	if (st.nitems == st.items_cap) {
+		st.items_cap = st.items_cap ? st.items_cap * 2 : 1024;
+		st.items = kc_xrealloc(st.items, st.items_cap * sizeof(*st.items));
+	}
+	it = &st.items[st.nitems++];
+	it->shard = -1;
+	it->idx = st.errors.len;
+	kc_buf_add(&st.errors, e.msg + n, strlen(e.msg + n) + 1);
+}
+
+static void describe_limit(uint64_t v, char *out, size_t n)
+{
+	if (v % (1u << 20) == 0)
+		snprintf(out, n, "%" PRIu64 " MiB", v >> 20);
+	else if (v % 1024 == 0)
+		snprintf(out, n, "%" PRIu64 " KiB", v >> 10);
+	else
+		snprintf(out, n, "%" PRIu64 "-byte", v);
+}
+
+static void reject_size(uint64_t size)
+{
+	char lim[32];
+
+	describe_limit(st.stream->meta.max_record_size, lim, sizeof(lim));
+	reject("%" PRIu64 " bytes exceeds the %s limit", size, lim);
+}
+
+static void random_key(char out[16])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t x = st.rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	st.rng = x;
+	x *= 0x2545F4914F6CDD1DULL;
+	for (int i = 0; i < 16; i++, x >>= 4)
+		out[i] = hex[x & 15];
+}
+
+/* Adds a valid record to its shard's batch. */
+static void add_record(const char *key, size_t keylen, const char *data,
+		       size_t datalen, const kc_u128 *ehk)
+{
+	struct shard_batch *b;
+	struct item *it;
+	long pos = st.fixed_shard;
+
+	if (pos < 0)
+		pos = kc_stream_route(st.stream, ehk ? *ehk : kc_hashkey_of(key, keylen));
+	b = &st.batches[pos];
+	kc_frame_append(&b->frames, key, keylen, data, datalen, ehk);
+	if (st.nitems == st.items_cap) {
+		st.items_cap = st.items_cap ? st.items_cap * 2 : 1024;
+		st.items = kc_xrealloc(st.items, st.items_cap * sizeof(*st.items));
+	}
+	it = &st.items[st.nitems++];
+	it->shard = pos;
+	it->idx = b->n++;
+	st.pending_bytes += datalen + keylen;
+}
+
+/* Checks key and size, then adds; key may be NULL for a random one. */
+static void put(const char *key, size_t keylen, const char *data, size_t datalen,
+		const kc_u128 *ehk)
+{
+	char rnd[16];
+	size_t chars;
+
+	if (!key) {
+		random_key(rnd);
+		key = rnd;
+		keylen = sizeof(rnd);
+	}
+	chars = kc_utf8_chars(key, keylen);
+	if (keylen == 0)
+		reject("empty partition key");
+	else if (chars > KC_KEY_MAX_CHARS || keylen > KC_KEY_MAX_BYTES)
+		reject("partition key of %zu characters exceeds %d", chars,
+		       KC_KEY_MAX_CHARS);
+	else if (datalen + keylen > st.stream->meta.max_record_size)
+		reject_size(datalen + keylen);
+	else
+		add_record(key, keylen, data, datalen, ehk);
+}
+
+static const kc_u128 *default_ehk(void)
+{
+	return opts.has_ehk ? &opts.ehk : NULL;
+}
+
+static void put_keyed_line(const char *p, size_t n)
+{
+	struct kc_error e;
+	struct kc_json *j = kc_json_parse(p, n, &e);
+	const char *key, *why;
+	size_t keylen;
+
+	if (!j) {
+		reject("%s", e.msg);
+		return;
+	}
+	if (kc_json_get(j, opts.key_path, &key, &keylen, &why))
+		reject("partition key path '%s': %s", opts.key_path, why);
+	else
+		put(key, keylen, p, n, default_ehk());
+	kc_json_free(j);
+}
+
+static void put_json_entry(const char *p, size_t n)
+{
+	struct kc_error e;
+	struct kc_json *j;
+	const char *data, *key, *ehk, *why;
+	size_t datalen, keylen, ehklen;
+	const kc_u128 *hp = default_ehk();
+	kc_u128 h;
+	char *raw;
+	long rawlen;
+
+	if (n == 0)
+		return;    /* blank lines between entries are allowed */
+	if (!(j = kc_json_parse(p, n, &e))) {
+		reject("%s", e.msg);
+		return;
+	}
+	if (kc_json_get(j, "Data", &data, &datalen, &why)) {
+		reject("Data: %s", why);
+		goto out;
+	}
+	if (kc_json_get(j, "PartitionKey", &key, &keylen, &why)) {
+		if (!opts.key) {
+			reject("PartitionKey: %s", why);
+			goto out;
+		}
+		key = opts.key;
+		keylen = strlen(key);
+	}
+	if (!kc_json_get(j, "ExplicitHashKey", &ehk, &ehklen, &why)) {
+		if (kc_u128_parse(ehk, ehklen, &h)) {
+			reject("ExplicitHashKey: not an integer in 0..2^128-1");
+			goto out;
+		}
+		hp = &h;
+	}
+	raw = kc_xmalloc(datalen / 4 * 3 + 3);
+	rawlen = kc_base64_decode(data, datalen, raw);
+	if (rawlen < 0)
+		reject("Data: invalid base64");
+	else
+		put(key, keylen, raw, (size_t)rawlen, hp);
+	free(raw);
+out:
+	kc_json_free(j);
+}
+
+static void put_line(const char *p, size_t n)
+{
+	st.recno++;
+	if (opts.json)
+		put_json_entry(p, n);
+	else if (opts.key_path)
+		put_keyed_line(p, n);
+	else
+		put(opts.key, opts.key ? strlen(opts.key) : 0, p, n, default_ehk());
+}
+
+static void format_item(const struct item *it, struct kc_buf *out)
+{
+	char id[32], seq[40];
+	const struct shard_batch *b;
+	uint64_t index;
+
+	if (it->shard < 0) {
+		const char *msg = st.errors.data + it->idx;
+		kc_buf_adds(out, "{\"ErrorCode\":\"InvalidArgumentException\","
+			    "\"ErrorMessage\":");
+		kc_json_add_string(out, msg, strlen(msg));
+		kc_buf_adds(out, "}\n");
+		return;
+	}
+	b = &st.batches[it->shard];
+	if (b->failed)
+		return;
+	index = b->w->index;
+	kc_shard_id_format((unsigned long)index, id);
+	kc_seqno_format(index, b->offsets[it->idx], seq);
+	if (opts.json)
+		kc_buf_addf(out, "{\"SequenceNumber\":\"%s\",\"ShardId\":\"%s\"}\n",
+			    seq, id);
+	else
+		kc_buf_addf(out, "%s %s\n", id, seq);
+}
+
+static void sync_all(void)
+{
+	struct kc_error e;
+
+	for (size_t i = 0; i < st.nbatches; i++)
+		if (kc_shard_sync(st.batches[i].w, &e))
+			kc_cli_fail(&e);
+	st.unsynced = 0;
+	st.last_sync_ns = kc_mono_ns();
+	kc_buf_add(&st.out, st.deferred.data, st.deferred.len);
+	kc_buf_reset(&st.deferred);
+	kc_cli_flush(&st.out);
+}
+
+/* Appends every shard's batch, then acknowledges in input order. */
+static void commit(void)
+{
+	struct kc_error e;
+	int failed = 0;
+
+	for (size_t i = 0; i < st.nbatches; i++) {
+		struct shard_batch *b = &st.batches[i];
+		if (!b->n)
+			continue;
+		if (b->n > b->cap) {
+			b->cap = b->n;
+			b->offsets = kc_xrealloc(b->offsets, b->cap * sizeof(uint64_t));
+		}
+		if (!failed && !kc_shard_append(b->w, &b->frames, b->n, opts.sync,
+						 b->offsets, &e))
+			continue;
+		b->failed = 1;
+		failed = 1;
+	}
+	if (opts.print_seq) {
+		struct kc_buf *dst = opts.sync == KC_SYNC_INTERVAL ? &st.deferred : &st.out;
+		for (size_t i = 0; i < st.nitems; i++)
+			format_item(&st.items[i], dst);
+	}
+	if (opts.sync == KC_SYNC_INTERVAL)
+		st.unsynced = 1;
+	if (failed) {
+		if (opts.sync != KC_SYNC_INTERVAL)
+			kc_cli_flush(&st.out);
+		kc_cli_fail(&e);
+	}
+	kc_cli_flush(&st.out);
+	for (size_t i = 0; i < st.nbatches; i++) {
+		kc_buf_reset(&st.batches[i].frames);
+		st.batches[i].n = 0;
+	}
+	st.nitems = 0;
+	st.pending_bytes = 0;
+	kc_buf_reset(&st.errors);
+}
+
+static void open_stream(void)
+{
+	struct kc_error e;
+	size_t open = 0;
+	long only = -1;
+
+	if (kc_stream_open(kc_root_resolve(opts.cli.dir), opts.cli.stream, &st.stream, &e))
+		kc_cli_fail(&e);
+	st.nbatches = st.stream->meta.nshards;
+	st.batches = kc_xcalloc(st.nbatches, sizeof(*st.batches));
+	for (size_t i = 0; i < st.nbatches; i++) {
+		const struct kc_shard_info *s = &st.stream->meta.shards[i];
+		if (s->closed)
+			continue;
+		if (kc_shard_writer_open(st.stream, s->index, &st.batches[i].w, &e))
+			kc_cli_fail(&e);
+		open++;
+		only = (long)i;
+	}
+	/* One open shard, or one fixed hash: route once, not per record. */
+	st.fixed_shard = -1;
+	if (open == 1)
+		st.fixed_shard = only;
+	else if (opts.has_ehk)
+		st.fixed_shard = kc_stream_route(st.stream, opts.ehk);
+	else if (opts.key && !opts.json)
+		st.fixed_shard = kc_stream_route(st.stream,
+						 kc_hashkey_of(opts.key, strlen(opts.key)));
+	if (getentropy(&st.rng, sizeof(st.rng)) || !st.rng)
+		st.rng = (uint64_t)kc_now_ms() | 1;
+}
+
+/* Milliseconds poll() may wait for input, or -1 for ever. */
+static int wait_ms(void)
+{
+	uint64_t due;
+
+	if (!st.unsynced)
+		return -1;
+	due = st.last_sync_ns + opts.sync_interval_ms * 1000000ull;
+	if (kc_mono_ns() >= due)
+		return 0;
+	return (int)((due - kc_mono_ns()) / 1000000ull) + 1;
+}
+
+static int input_ready(int timeout)
+{
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+	int rc;
+
+	while ((rc = poll(&p, 1, timeout)) < 0 && errno == EINTR)
+		;
+	return rc != 0;
+}
+
+/*
+ * Splits buf[0..len) into records, keeping a trailing partial one. A
+ * record longer than cap is dropped (reported with its full size once its
+ * delimiter arrives). Returns bytes consumed.
+ */
+static size_t split(char *buf, size_t len, size_t cap, int eof, uint64_t *skipping)
+{
+	char delim = opts.nul ? '\0' : '\n';
+	size_t at = 0;
+
+	while (at < len) {
+		char *d = memchr(buf + at, delim, len - at);
+		size_t n = d ? (size_t)(d - (buf + at)) : len - at;
+		if (!d && !eof) {
+			if (n > cap) {
+				*skipping += n;
+				return len;
+			}
+			break;
+		}
+		if (*skipping) {
+			st.recno++;
+			reject_size(*skipping + n);
+			*skipping = 0;
+		} else {
+			put_line(buf + at, n);
+		}
+		at += n + (d != NULL);
+	}
+	return at;
+}
+
+static void run(void)
+{
+	uint64_t max = st.stream->meta.max_record_size, skipping = 0;
+	size_t cap = opts.json ? max / 3 * 4 + 4 + (64u << 10) : max;
+	size_t size = cap * 2 > (8u << 20) ? cap * 2 : (8u << 20), len = 0;
+	char *buf = kc_xmalloc(size);
+	int eof = 0;
+
+	st.last_sync_ns = kc_mono_ns();
+	while (!eof) {
+		ssize_t n;
+
+		if (!input_ready(st.nitems ? 0 : wait_ms())) {
+			if (st.nitems)
+				commit();
+			if (st.unsynced && wait_ms() == 0)
+				sync_all();
+			continue;
+		}
+		n = read(STDIN_FILENO, buf + len, size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int errnum = errno;
+			if (st.nitems)
+				commit();
+			errno = errnum;
+			err(KC_EIO, "stdin");
+		}
+		eof = n == 0;
+		len += (size_t)n;
+		n = (ssize_t)split(buf, len, cap, eof, &skipping);
+		memmove(buf, buf + n, len - (size_t)n);
+		len -= (size_t)n;
+		if (st.pending_bytes >= opts.batch_bytes || eof)
+			commit();
+	}
+	if (st.unsynced)
+		sync_all();
+	free(buf);
+}
+
+int main(int argc, char **argv)
+{
+	kc_cli_init(&opts.cli, usage);
+	parse_options(argc, argv);
+	open_stream();
+	run();
+	if (close(STDOUT_FILENO) && errno != EBADF)
+		return KC_EIO;
+	return st.bad ? KC_EDATA : 0;
+}

@@ -1,0 +1,284 @@
+/* kshard: create, list, describe, delete streams and set their retention. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+#include "name.h"
+#include "seqno.h"
+#include "stream.h"
+#include "units.h"
+#include "banned.h"
+
+static const char usage[] =
+	"usage: kshard [-d DIR] [-qv] create STREAM [-n SHARDS] [--retention HOURS]\n"
+	"              [--max-record-size SIZE] [--segment-size SIZE]\n"
+	"       kshard [-d DIR] list [--json]\n"
+	"       kshard [-d DIR] describe STREAM\n"
+	"       kshard [-d DIR] delete STREAM\n"
+	"       kshard [-d DIR] retention STREAM [HOURS]\n";
+
+enum { OPT_RETENTION = 0x100, OPT_MAX_RECORD, OPT_SEGMENT, OPT_JSON };
+
+static struct opts {
+	struct kc_cli cli;
+	char *root;
+	struct kc_stream_config cfg;
+	int create_opts;         /* create-only options seen */
+	int json;
+} opts;
+
+static const struct option longopts[] = {
+	KC_CLI_LONGOPTS,
+	{ "shards", required_argument, NULL, 'n' },
+	{ "retention", required_argument, NULL, OPT_RETENTION },
+	{ "max-record-size", required_argument, NULL, OPT_MAX_RECORD },
+	{ "segment-size", required_argument, NULL, OPT_SEGMENT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void check(int rc, const struct kc_error *e)
+{
+	if (rc)
+		kc_cli_fail(e);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	struct kc_error e;
+	uint64_t v;
+	int c;
+
+	opts.cfg.shards = 1;
+	opts.cfg.retention_hours = 24;
+	opts.cfg.max_record_size = KC_RECORD_MAX_DEFAULT;
+	opts.cfg.segment_size = KC_SEGMENT_SIZE_DEFAULT;
+	while ((c = getopt_long(argc, argv, KC_CLI_SHORTOPTS "n:", longopts, NULL)) != -1) {
+		if (kc_cli_option(&opts.cli, c, optarg))
+			continue;
+		opts.create_opts += c != OPT_JSON;
+		switch (c) {
+		case 'n':
+			if (kc_parse_uint("--shards", optarg, 1, KC_SHARDS_MAX, &v, &e))
+				kc_cli_usage(&opts.cli, "%s", e.msg);
+			opts.cfg.shards = (unsigned)v;
+			break;
+		case OPT_RETENTION:
+			if (kc_parse_uint("--retention", optarg, KC_RETENTION_MIN,
+					  KC_RETENTION_MAX, &v, &e))
+				kc_cli_usage(&opts.cli, "%s", e.msg);
+			opts.cfg.retention_hours = (unsigned)v;
+			break;
+		case OPT_MAX_RECORD:
+			if (kc_parse_size("--max-record-size", optarg, &v, &e))
+				kc_cli_usage(&opts.cli, "%s", e.msg);
+			opts.cfg.max_record_size = v;
+			break;
+		case OPT_SEGMENT:
+			if (kc_parse_size("--segment-size", optarg, &v, &e))
+				kc_cli_usage(&opts.cli, "%s", e.msg);
+			opts.cfg.segment_size = v;
+			break;
+		case OPT_JSON:
+			opts.json = 1;
+			break;
+		}
+	}
+	opts.root = kc_root_resolve(opts.cli.dir);
+}
+
+static void add_u128(struct kc_buf *b, const char *key, kc_u128 v)
+{
+	char d[40];
+
+	kc_u128_format(v, d);
+	kc_json_add_key(b, key);
+	kc_json_add_string(b, d, strlen(d));
+}
+
+static void add_str(struct kc_buf *b, const char *key, const char *v)
+{
+	kc_json_add_key(b, key);
+	kc_json_add_string(b, v, strlen(v));
+}
+
+static void add_shard_id(struct kc_buf *b, const char *key, uint64_t index)
+{
+	char id[32];
+
+	kc_shard_id_format((unsigned long)index, id);
+	add_str(b, key, id);
+}
+
+static void add_seq(struct kc_buf *b, const char *key, uint64_t shard, uint64_t off)
+{
+	char seq[40];
+
+	kc_seqno_format(shard, off, seq);
+	add_str(b, key, seq);
+}
+
+/* One entry of list-shards' Shards array. */
+static void add_shard(struct kc_buf *b, const struct kc_shard_info *s)
+{
+	kc_buf_addc(b, '{');
+	add_shard_id(b, "ShardId", s->index);
+	if (s->parent != KC_NO_SHARD) {
+		kc_buf_addc(b, ',');
+		add_shard_id(b, "ParentShardId", s->parent);
+	}
+	if (s->adjacent != KC_NO_SHARD) {
+		kc_buf_addc(b, ',');
+		add_shard_id(b, "AdjacentParentShardId", s->adjacent);
+	}
+	kc_buf_addc(b, ',');
+	kc_json_add_key(b, "HashKeyRange");
+	kc_buf_addc(b, '{');
+	add_u128(b, "StartingHashKey", s->start);
+	kc_buf_addc(b, ',');
+	add_u128(b, "EndingHashKey", s->end);
+	kc_buf_adds(b, "},");
+	kc_json_add_key(b, "SequenceNumberRange");
+	kc_buf_addc(b, '{');
+	add_seq(b, "StartingSequenceNumber", s->index, 0);
+	if (s->closed) {
+		kc_buf_addc(b, ',');
+		add_seq(b, "EndingSequenceNumber", s->index, s->end_offset);
+	}
+	kc_buf_adds(b, "}}");
+}
+
+static void describe(const char *name)
+{
+	struct kc_stream *s;
+	struct kc_error e;
+	struct kc_buf b = KC_BUF_INIT, out = KC_BUF_INIT;
+	char ts[40];
+	size_t open = 0;
+
+	check(kc_stream_open(opts.root, name, &s, &e), &e);
+	for (size_t i = 0; i < s->meta.nshards; i++)
+		open += !s->meta.shards[i].closed;
+	kc_format_time(s->meta.created_ms, ts);
+	kc_buf_adds(&b, "{\"StreamDescriptionSummary\":{");
+	add_str(&b, "StreamName", s->meta.name);
+	kc_buf_addf(&b, ",\"StreamARN\":\"arn:aws:kinesis:local:000000000000:stream/%s\"",
+		    s->meta.name);
+	kc_buf_adds(&b, ",\"StreamStatus\":\"ACTIVE\","
+		    "\"StreamModeDetails\":{\"StreamMode\":\"PROVISIONED\"},");
+	kc_buf_addf(&b, "\"RetentionPeriodHours\":%" PRIu32 ",", s->meta.retention_hours);
+	add_str(&b, "StreamCreationTimestamp", ts);
+	kc_buf_adds(&b, ",\"EnhancedMonitoring\":[{\"ShardLevelMetrics\":[]}],"
+		    "\"EncryptionType\":\"NONE\",");
+	kc_buf_addf(&b, "\"OpenShardCount\":%zu,\"ConsumerCount\":0,"
+		    "\"MaxRecordSizeInKiB\":%" PRIu64 "},\"Shards\":[",
+		    open, s->meta.max_record_size / 1024);
+	for (size_t i = 0; i < s->meta.nshards; i++) {
+		if (i)
+			kc_buf_addc(&b, ',');
+		add_shard(&b, &s->meta.shards[i]);
+	}
+	kc_buf_adds(&b, "]}");
+	kc_json_pretty(b.data, b.len, &out);
+	kc_cli_flush(&out);
+	kc_buf_release(&b);
+	kc_buf_release(&out);
+	kc_stream_close(s);
+}
+
+static void list(void)
+{
+	struct kc_buf out = KC_BUF_INIT, b = KC_BUF_INIT;
+	struct kc_error e;
+	char **names;
+	size_t n;
+
+	check(kc_stream_list(opts.root, &names, &n, &e), &e);
+	if (opts.json) {
+		kc_buf_adds(&b, "{\"StreamNames\":[");
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				kc_buf_addc(&b, ',');
+			kc_json_add_string(&b, names[i], strlen(names[i]));
+		}
+		kc_buf_adds(&b, "],\"HasMoreStreams\":false}");
+		kc_json_pretty(b.data, b.len, &out);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			kc_buf_addf(&out, "%s\n", names[i]);
+	}
+	kc_cli_flush(&out);
+	kc_buf_release(&out);
+	kc_buf_release(&b);
+	kc_stream_list_free(names, n);
+}
+
+static void retention(const char *name, const char *hours)
+{
+	struct kc_stream *s;
+	struct kc_error e;
+	uint64_t v;
+
+	check(kc_stream_open(opts.root, name, &s, &e), &e);
+	if (!hours) {
+		printf("%" PRIu32 "\n", s->meta.retention_hours);
+	} else {
+		if (kc_parse_uint("retention hours", hours, 0, UINT32_MAX, &v, &e))
+			kc_cli_usage(&opts.cli, "%s", e.msg);
+		check(kc_stream_set_retention(s, (unsigned)v, &e), &e);
+	}
+	kc_stream_close(s);
+}
+
+/* Checks the positional argument count of a command: min..max after it. */
+static void need_args(int argc, int min, int max, const char *cmd)
+{
+	if (argc < min || argc > max)
+		kc_cli_usage(&opts.cli, "%s: wrong number of arguments", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+	struct kc_error e;
+	int n;
+
+	kc_cli_init(&opts.cli, usage);
+	parse_options(argc, argv);
+	argv += optind;
+	argc -= optind;
+	if (argc < 1)
+		kc_cli_usage(&opts.cli, "no command given");
+	cmd = argv[0];
+	n = argc - 1;
+	if (strcmp(cmd, "create") && opts.create_opts)
+		kc_cli_usage(&opts.cli, "%s: option only valid with create", cmd);
+	if (opts.json && strcmp(cmd, "list"))
+		kc_cli_usage(&opts.cli, "%s: --json is only valid with list", cmd);
+	if (!strcmp(cmd, "create")) {
+		need_args(n, 1, 1, cmd);
+		check(kc_stream_create(opts.root, argv[1], &opts.cfg, &e), &e);
+	} else if (!strcmp(cmd, "list")) {
+		need_args(n, 0, 0, cmd);
+		list();
+	} else if (!strcmp(cmd, "describe")) {
+		need_args(n, 1, 1, cmd);
+		describe(argv[1]);
+	} else if (!strcmp(cmd, "delete")) {
+		need_args(n, 1, 1, cmd);
+		check(kc_stream_delete(opts.root, argv[1], &e), &e);
+	} else if (!strcmp(cmd, "retention")) {
+		need_args(n, 1, 2, cmd);
+		retention(argv[1], n == 2 ? argv[2] : NULL);
+	} else {
+		kc_cli_usage(&opts.cli, "unknown command '%s'", cmd);
+	}
+	free(opts.root);
+	if (fclose(stdout))
+		return KC_EIO;
+	return 0;
+}

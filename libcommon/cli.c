@@ -1,0 +1,95 @@
+/* cli.c: shared options, diagnostics and checked output of kin programs. */
+#include <err.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "file.h"
+#include "banned.h"
+
+#ifndef KIN_VERSION
+#define KIN_VERSION "0.1.0"
+#endif
+
+void kc_cli_init(struct kc_cli *cli, const char *usage)
+{
+	cli->usage = usage;
+	cli->dir = NULL;
+	cli->stream = NULL;
+	cli->verbosity = 0;
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+}
+
+int kc_cli_option(struct kc_cli *cli, int c, const char *arg)
+{
+	switch (c) {
+	case 'd':
+		cli->dir = arg;
+		return 1;
+	case 's':
+		cli->stream = arg;
+		return 1;
+	case 'q':
+		cli->verbosity = -1;
+		return 1;
+	case 'v':
+		cli->verbosity = 1;
+		return 1;
+	case 'h':
+		printf("%s", cli->usage);
+		exit(fflush(stdout) || ferror(stdout) ? KC_EIO : 0);
+	case KC_OPT_VERSION:
+		printf("%s (kin) %s\n", program_invocation_short_name, KIN_VERSION);
+		exit(fflush(stdout) || ferror(stdout) ? KC_EIO : 0);
+	case '?':
+	case ':':
+		fprintf(stderr, "%s", cli->usage);
+		exit(KC_EUSAGE);
+	default:
+		return 0;
+	}
+}
+
+void kc_cli_usage(const struct kc_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s", cli->usage);
+	exit(KC_EUSAGE);
+}
+
+void kc_cli_fail(const struct kc_error *e)
+{
+	errx(e->code ? e->code : KC_EFAIL, "%s", e->msg);
+}
+
+void kc_cli_warn(const struct kc_cli *cli, const struct kc_error *e)
+{
+	if (cli->verbosity >= 0)
+		warnx("%s", e->msg);
+}
+
+const char *kc_cli_need_stream(const struct kc_cli *cli)
+{
+	if (!cli->stream)
+		kc_cli_usage(cli, "no stream given (-s STREAM)");
+	return cli->stream;
+}
+
+void kc_cli_flush(struct kc_buf *out)
+{
+	if (out->len && kc_write_all(STDOUT_FILENO, out->data, out->len)) {
+		if (errno == EPIPE)
+			exit(0);
+		err(KC_EIO, "stdout");
+	}
+	kc_buf_reset(out);
+}

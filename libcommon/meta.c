@@ -1,0 +1,208 @@
+/* meta.c: the stream.meta text format (kin-stream(5)). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crc32c.h"
+#include "segment.h"
+#include "stream.h"
+#include "banned.h"
+
+static void add_index_or_dash(struct kc_buf *b, uint64_t v)
+{
+	if (v == KC_NO_SHARD)
+		kc_buf_adds(b, " -");
+	else
+		kc_buf_addf(b, " %" PRIu64, v);
+}
+
+static void add_u128(struct kc_buf *b, kc_u128 v)
+{
+	char d[40];
+
+	kc_u128_format(v, d);
+	kc_buf_addc(b, ' ');
+	kc_buf_adds(b, d);
+}
+
+void kc_meta_encode(const struct kc_stream_meta *m, struct kc_buf *b)
+{
+	kc_buf_addf(b, "kin-stream %d\n", KC_FORMAT_VERSION);
+	kc_buf_addf(b, "name %s\n", m->name);
+	kc_buf_addf(b, "created-ms %" PRId64 "\n", m->created_ms);
+	kc_buf_addf(b, "retention-hours %" PRIu32 "\n", m->retention_hours);
+	kc_buf_addf(b, "max-record-size %" PRIu64 "\n", m->max_record_size);
+	kc_buf_addf(b, "segment-size %" PRIu64 "\n", m->segment_size);
+	kc_buf_addf(b, "next-shard %" PRIu64 "\n", m->next_shard);
+	for (size_t i = 0; i < m->nshards; i++) {
+		const struct kc_shard_info *s = &m->shards[i];
+		kc_buf_addf(b, "shard %" PRIu64, s->index);
+		add_u128(b, s->start);
+		add_u128(b, s->end);
+		add_index_or_dash(b, s->parent);
+		add_index_or_dash(b, s->adjacent);
+		kc_buf_addf(b, " %" PRId64, s->created_ms);
+		if (s->closed)
+			kc_buf_addf(b, " %" PRIu64 "\n", s->end_offset);
+		else
+			kc_buf_adds(b, " -\n");
+	}
+	kc_buf_addf(b, "crc32c %08x\n", kc_crc32c(0, b->data, b->len));
+}
+
+struct cursor {
+	const char *p, *end;
+	unsigned line;
+};
+
+/* Takes the next space- or newline-terminated word; 0 or -1 at line end. */
+static int word(struct cursor *c, const char **w, size_t *n)
+{
+	if (c->p >= c->end || *c->p == '\n')
+		return -1;
+	*w = c->p;
+	while (c->p < c->end && *c->p != ' ' && *c->p != '\n')
+		c->p++;
+	*n = (size_t)(c->p - *w);
+	if (c->p < c->end && *c->p == ' ')
+		c->p++;
+	return *n ? 0 : -1;
+}
+
+static int end_line(struct cursor *c)
+{
+	if (c->p >= c->end || *c->p != '\n')
+		return -1;
+	c->p++;
+	c->line++;
+	return 0;
+}
+
+static int word_u64(struct cursor *c, uint64_t *v, int dash_ok)
+{
+	const char *w;
+	size_t n;
+	char tmp[32], *end;
+
+	if (word(c, &w, &n) || n >= sizeof(tmp))
+		return -1;
+	if (dash_ok && n == 1 && *w == '-') {
+		*v = KC_NO_SHARD;
+		return 0;
+	}
+	memcpy(tmp, w, n);
+	tmp[n] = '\0';
+	if (tmp[0] < '0' || tmp[0] > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(tmp, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+static int word_u128(struct cursor *c, kc_u128 *v)
+{
+	const char *w;
+	size_t n;
+
+	return word(c, &w, &n) || kc_u128_parse(w, n, v) ? -1 : 0;
+}
+
+static int keyword(struct cursor *c, const char *kw)
+{
+	const char *w;
+	size_t n;
+
+	if (word(c, &w, &n) || n != strlen(kw) || memcmp(w, kw, n))
+		return -1;
+	return 0;
+}
+
+static int field_u64(struct cursor *c, const char *kw, uint64_t *v)
+{
+	return keyword(c, kw) || word_u64(c, v, 0) || end_line(c);
+}
+
+static int parse_shard(struct cursor *c, struct kc_shard_info *s)
+{
+	uint64_t created;
+
+	if (keyword(c, "shard") || word_u64(c, &s->index, 0) ||
+	    word_u128(c, &s->start) || word_u128(c, &s->end) ||
+	    word_u64(c, &s->parent, 1) || word_u64(c, &s->adjacent, 1) ||
+	    word_u64(c, &created, 0) || word_u64(c, &s->end_offset, 1) ||
+	    end_line(c) || s->start > s->end)
+		return -1;
+	s->created_ms = (int64_t)created;
+	s->closed = s->end_offset != KC_NO_SHARD;
+	if (!s->closed)
+		s->end_offset = 0;
+	return 0;
+}
+
+static int parse_body(struct cursor *c, struct kc_stream_meta *m)
+{
+	const char *w;
+	size_t n;
+	uint64_t created, ret;
+
+	if (keyword(c, "name") || word(c, &w, &n) || n >= sizeof(m->name) ||
+	    end_line(c))
+		return -1;
+	memcpy(m->name, w, n);
+	m->name[n] = '\0';
+	if (field_u64(c, "created-ms", &created) ||
+	    field_u64(c, "retention-hours", &ret) ||
+	    field_u64(c, "max-record-size", &m->max_record_size) ||
+	    field_u64(c, "segment-size", &m->segment_size) ||
+	    field_u64(c, "next-shard", &m->next_shard))
+		return -1;
+	m->created_ms = (int64_t)created;
+	m->retention_hours = (uint32_t)ret;
+	while (c->end - c->p > 6 && memcmp(c->p, "shard ", 6) == 0) {
+		struct kc_shard_info s;
+		if (parse_shard(c, &s))
+			return -1;
+		m->shards = kc_xrealloc(m->shards, (m->nshards + 1) * sizeof(s));
+		m->shards[m->nshards++] = s;
+	}
+	return m->nshards ? 0 : -1;
+}
+
+int kc_meta_decode(const char *text, size_t n, struct kc_stream_meta *m,
+		   struct kc_error *e)
+{
+	struct cursor c = { text, text + n, 1 };
+	const char *crcline;
+	uint64_t version;
+	unsigned crc;
+
+	memset(m, 0, sizeof(*m));
+	if (keyword(&c, "kin-stream") || word_u64(&c, &version, 0) || end_line(&c))
+		return kc_error_set(e, KC_EIO, "stream.meta: not a kin stream");
+	if (version > KC_FORMAT_VERSION)
+		return kc_error_set(e, KC_EFAIL,
+				    "stream.meta: format version %" PRIu64
+				    " is newer than this kin understands (%d)",
+				    version, KC_FORMAT_VERSION);
+	m->version = (uint32_t)version;
+	crcline = memmem(text, n, "\ncrc32c ", 8);
+	if (!crcline || sscanf(crcline + 8, "%8x", &crc) != 1 ||
+	    kc_crc32c(0, text, (size_t)(crcline + 1 - text)) != crc)
+		return kc_error_set(e, KC_EIO, "stream.meta: checksum mismatch");
+	c.end = crcline + 1;
+	if (parse_body(&c, m) || c.p != c.end) {
+		kc_meta_release(m);
+		return kc_error_set(e, KC_EIO, "stream.meta: line %u: malformed",
+				    c.line);
+	}
+	return 0;
+}
+
+void kc_meta_release(struct kc_stream_meta *m)
+{
+	free(m->shards);
+	m->shards = NULL;
+	m->nshards = 0;
+}

@@ -1,0 +1,63 @@
+/* shard.h: appending to a shard: lock, tail recovery, framing, fsync. */
+#ifndef KC_SHARD_H
+#define KC_SHARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "buf.h"
+#include "error.h"
+#include "segment.h"
+#include "stream.h"
+
+enum kc_sync { KC_SYNC_ALWAYS, KC_SYNC_INTERVAL, KC_SYNC_NEVER };
+
+/* Returned (negated) by kc_shard_append when the shard has been closed. */
+#define KC_ECLOSED 200
+
+/*
+ * Creates the directory of shard index under the stream directory fd
+ * (shards/shardId-NNNNNNNNNNNN with its lock file, tail file and first
+ * segment starting at offset 0), everything fsync'd.
+ */
+int kc_shard_init(int streamfd, uint64_t index, int64_t now_ms,
+		  struct kc_error *e);
+
+/*
+ * A writer's handle on one shard. Opening takes no lock; every append
+ * takes the shard's flock, checks the tail (cutting what a crashed writer
+ * left half-written), appends, and releases it.
+ */
+struct kc_shard_writer {
+	uint64_t index;
+	uint64_t segment_size;
+	int dirfd, lockfd, tailfd, segfd, idxfd;
+	uint64_t seg_base;
+	uint32_t salt;
+	int broken;
+	uint8_t boot[8];
+	struct kc_tail tail;
+	struct kc_buf index_entries;
+};
+
+int kc_shard_writer_open(const struct kc_stream *s, uint64_t index,
+			 struct kc_shard_writer **out, struct kc_error *e);
+void kc_shard_writer_close(struct kc_shard_writer *w);
+
+/*
+ * Appends the nframes unsealed frames in frames (built with
+ * kc_frame_append) as one batch: under the shard lock it gives them
+ * consecutive offsets and one arrival time, writes them with one write,
+ * fdatasyncs when sync is KC_SYNC_ALWAYS, and then publishes them in the
+ * tail file. offsets[i] receives frame i's offset. On any failure nothing
+ * of the batch is published and the segment is cut back; after a failed
+ * fdatasync the writer is marked broken and refuses further appends.
+ * frames is modified (sealed) but stays owned by the caller.
+ */
+int kc_shard_append(struct kc_shard_writer *w, struct kc_buf *frames,
+		    size_t nframes, enum kc_sync sync, uint64_t *offsets,
+		    struct kc_error *e);
+
+/* fdatasyncs what this writer appended (for KC_SYNC_INTERVAL). */
+int kc_shard_sync(struct kc_shard_writer *w, struct kc_error *e);
+
+#endif
