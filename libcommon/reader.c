@@ -30,13 +30,13 @@ static int open_segment(struct kc_reader *r, uint64_t base, struct kc_error *e)
 	r->segfd = openat(r->dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (r->segfd < 0)
 		return kc_error_errno(e, errno == ENOENT ? KC_ENOENT : KC_EIO, errno,
-				      "shard %" PRIu64 ": segment %s", r->shard, name);
+				      "%s: segment %s", r->id, name);
 	if (kc_pread_full(r->segfd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
-		return kc_error_set(e, KC_EIO, "shard %" PRIu64 ": segment %s: short header",
-				    r->shard, name);
+		return kc_error_set(e, KC_EIO, "%s: segment %s: short header",
+				    r->id, name);
 	rc = kc_segment_header_decode(hdr, &h, e);
 	if (rc)
-		return kc_error_prefix(e, "shard %" PRIu64 ": %s: ", r->shard, name);
+		return kc_error_prefix(e, "%s: %s: ", r->id, name);
 	r->seg_base = base;
 	r->salt = h.salt;
 	r->sealed = 0;
@@ -58,7 +58,7 @@ static int refresh_limit(struct kc_reader *r, struct kc_error *e)
 		return 0;
 	rc = kc_tail_read(r->tailfd, &t, e);
 	if (rc)
-		return kc_error_prefix(e, "shard %" PRIu64 ": ", r->shard);
+		return kc_error_prefix(e, "%s: ", r->id);
 	if (t.seg_base == r->seg_base) {
 		r->limit = t.end;
 	} else if (t.seg_base > r->seg_base) {
@@ -76,9 +76,9 @@ static int corrupt(struct kc_reader *r, const char *why, struct kc_error *e)
 
 	kc_seqno_format(r->shard, r->pos, seq);
 	return kc_error_set(e, KC_EIO,
-			    "shard %" PRIu64 ": segment %020" PRIu64
+			    "%s: segment %020" PRIu64
 			    ": record at sequence number %s: %s",
-			    r->shard, r->seg_base, seq, why);
+			    r->id, r->seg_base, seq, why);
 }
 
 /* Reads more of the segment so that at least need bytes are buffered. */
@@ -100,8 +100,8 @@ static int fill(struct kc_reader *r, size_t need, struct kc_error *e)
 	got = kc_pread_full(r->segfd, r->buf.data + have, want,
 			    (off_t)(from - r->seg_base + KC_SEG_HDR));
 	if (got < 0)
-		return kc_error_errno(e, KC_EIO, errno, "shard %" PRIu64 ": read",
-				      r->shard);
+		return kc_error_errno(e, KC_EIO, errno, "%s: read",
+				      r->id);
 	if ((size_t)got < want)
 		return corrupt(r, "segment shorter than published", e);
 	r->buf.len += (size_t)got;
@@ -192,19 +192,19 @@ static int seek_sequence(struct kc_reader *r, const uint64_t *bases, size_t n,
 	if (i < 0)
 		return kc_error_set(e, KC_EUSAGE,
 				    "sequence number %s is before the trim horizon "
-				    "of shard %" PRIu64 " (trimmed)", seq, r->shard);
+				    "of %s (trimmed)", seq, r->id);
 	if ((rc = open_segment(r, bases[i], e)) || (rc = refresh_limit(r, e)))
 		return rc;
 	r->pos = off;
 	if (off >= r->limit)
 		return kc_error_set(e, KC_EUSAGE,
-				    "sequence number %s is past the end of shard %" PRIu64,
-				    seq, r->shard);
+				    "sequence number %s is past the end of %s",
+				    seq, r->id);
 	rc = next_frame(r, &rec, e);
 	if (rc <= 0)
 		return kc_error_set(e, KC_EUSAGE,
 				    "sequence number %s does not name a record of "
-				    "shard %" PRIu64, seq, r->shard);
+				    "%s", seq, r->id);
 	if (!after) {
 		r->pos = off;
 		r->off = 0;
@@ -314,7 +314,7 @@ static int seek(struct kc_reader *r, const struct kc_iterator *it, struct kc_err
 	if ((rc = kc_segment_list(r->dirfd, &bases, &n, e)))
 		return rc;
 	if (n == 0)
-		rc = kc_error_set(e, KC_EIO, "shard %" PRIu64 ": no segments", r->shard);
+		rc = kc_error_set(e, KC_EIO, "%s: no segments", r->id);
 	else if (it->type == KC_ITER_TRIM_HORIZON)
 		rc = open_segment(r, bases[0], e);
 	else if (it->type == KC_ITER_AT_TIMESTAMP)
@@ -339,6 +339,7 @@ int kc_reader_open(const struct kc_stream *s, uint64_t index,
 	r->segfd = r->tailfd = -1;
 	r->min_ms = INT64_MIN;
 	kc_shard_id_format((unsigned long)index, id);
+	memcpy(r->id, id, sizeof(r->id));
 	kc_buf_addf(&path, "%s/shards/%s", s->path, id);
 	r->dirpath = path.data;
 	r->dirfd = open(r->dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -31,6 +31,7 @@ struct kc_iterator {
  */
 struct kc_reader {
 	uint64_t shard;
+	char id[32];             /* shardId-NNNNNNNNNNNN, for messages */
 	char *dirpath;           /* the shard directory, for inotify */
 	int dirfd, tailfd, segfd;
 	uint64_t seg_base;

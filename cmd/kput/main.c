@@ -497,7 +497,7 @@ static size_t split(char *buf, size_t len, size_t cap, int eof, uint64_t *skippi
 		char *d = memchr(buf + at, delim, len - at);
 		size_t n = d ? (size_t)(d - (buf + at)) : len - at;
 		if (!d && !eof) {
-			if (n > cap) {
+			if (*skipping || n > cap) {
 				*skipping += n;
 				return len;
 			}
@@ -511,6 +511,11 @@ static size_t split(char *buf, size_t len, size_t cap, int eof, uint64_t *skippi
 			put_line(buf + at, n);
 		}
 		at += n + (d != NULL);
+	}
+	if (eof && *skipping) {
+		st.recno++;
+		reject_size(*skipping);
+		*skipping = 0;
 	}
 	return at;
 }
