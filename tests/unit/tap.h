@@ -124,4 +124,17 @@ __attribute__((unused)) static int done_testing(void)
 	return tap_failed || (tap_planned >= 0 && tap_planned != tap_run);
 }
 
+/* Prints a "# " comment line on stderr. */
+__attribute__((unused, format(printf, 1, 2))) static void diag(const char *fmt,
+							   ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "# ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+}
+
 #endif
