@@ -20,7 +20,9 @@ test_failed=0
 test_pids=""
 
 cleanup() {
-	for p in $test_pids; do kill "$p" 2>/dev/null; done
+	for p in $test_pids $(cat "$TRASH"/*.pid 2>/dev/null); do
+		kill "$p" 2>/dev/null
+	done
 	cd / && rm -rf "$TRASH"
 }
 trap cleanup EXIT
@@ -75,7 +77,8 @@ test_line_count() {
 	fi
 }
 
-# Remembers a background process to kill at exit.
+# Remembers a background process to kill at exit (inside a test, which
+# runs in a subshell, write its pid to a file NAME.pid in the test directory).
 test_bg() { test_pids="$test_pids $1"; }
 
 test_done() {

@@ -511,6 +511,8 @@ static size_t split(char *buf, size_t len, size_t cap, int eof, uint64_t *skippi
 			put_line(buf + at, n);
 		}
 		at += n + (d != NULL);
+		if (st.pending_bytes >= opts.batch_bytes)
+			commit();
 	}
 	if (eof && *skipping) {
 		st.recno++;
@@ -554,7 +556,7 @@ static void run(void)
 		n = (ssize_t)split(buf, len, cap, eof, &skipping);
 		memmove(buf, buf + n, len - (size_t)n);
 		len -= (size_t)n;
-		if (st.pending_bytes >= opts.batch_bytes || eof)
+		if (eof)
 			commit();
 	}
 	if (st.unsynced)
