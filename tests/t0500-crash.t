@@ -32,7 +32,7 @@ test_expect_success "kill -9 kput $ROUNDS times while another writer runs" '
 		sed "s/^/r$r-/" input >in.$r &&
 		{ kput -s crash --sync always -p --batch-size 16KiB <in.$r >acks.$r 2>err.$r & } &&
 		pid=$! &&
-		sleep "0.0$(awk -v s=$r "BEGIN { srand(s); printf \"%02d\", int(rand() * 60) }")" &&
+		sleep "0.$(awk -v s=$r "BEGIN { srand(s); printf \"%03d\", int(rand() * 250) }")" &&
 		kill -9 $pid 2>/dev/null
 		wait $pid 2>/dev/null
 		echo "round $r: $(wc -l <acks.$r) acks"

@@ -390,11 +390,14 @@ int main(int argc, char **argv)
 	size_t n;
 	uint64_t count = 0;
 	int wfd = -1;
+	char *root;
 
 	kc_cli_init(&opts.cli, usage);
 	parse_options(argc, argv);
-	if (kc_stream_open(kc_root_resolve(opts.cli.dir), opts.cli.stream, &s, &e))
+	root = kc_root_resolve(opts.cli.dir);
+	if (kc_stream_open(root, opts.cli.stream, &s, &e))
 		kc_cli_fail(&e);
+	free(root);
 	open_readers(s, &v, &n);
 	if (opts.follow)
 		wfd = watch(v, n);
@@ -418,5 +421,10 @@ int main(int argc, char **argv)
 		kc_reader_close(v[i].r);
 	free(v);
 	kc_stream_close(s);
+	kc_buf_release(&out);
+	kc_buf_release(&opts.literals);
+	free(opts.ops);
+	if (wfd >= 0)
+		close(wfd);
 	return 0;
 }

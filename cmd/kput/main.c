@@ -433,9 +433,11 @@ static void open_stream(void)
 	struct kc_error e;
 	size_t open = 0;
 	long only = -1;
+	char *root = kc_root_resolve(opts.cli.dir);
 
-	if (kc_stream_open(kc_root_resolve(opts.cli.dir), opts.cli.stream, &st.stream, &e))
+	if (kc_stream_open(root, opts.cli.stream, &st.stream, &e))
 		kc_cli_fail(&e);
+	free(root);
 	st.nbatches = st.stream->meta.nshards;
 	st.batches = kc_xcalloc(st.nbatches, sizeof(*st.batches));
 	for (size_t i = 0; i < st.nbatches; i++) {
@@ -564,12 +566,28 @@ static void run(void)
 	free(buf);
 }
 
+static void release(void)
+{
+	for (size_t i = 0; i < st.nbatches; i++) {
+		kc_shard_writer_close(st.batches[i].w);
+		kc_buf_release(&st.batches[i].frames);
+		free(st.batches[i].offsets);
+	}
+	free(st.batches);
+	free(st.items);
+	kc_buf_release(&st.errors);
+	kc_buf_release(&st.out);
+	kc_buf_release(&st.deferred);
+	kc_stream_close(st.stream);
+}
+
 int main(int argc, char **argv)
 {
 	kc_cli_init(&opts.cli, usage);
 	parse_options(argc, argv);
 	open_stream();
 	run();
+	release();
 	if (close(STDOUT_FILENO) && errno != EBADF)
 		return KC_EIO;
 	return st.bad ? KC_EDATA : 0;
