@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,27 @@ struct item {
 	long shard;              /* position in batches, or -1: rejected */
 	size_t idx;              /* frame index, or error offset in errors */
 };
+
+/* Set by SIGINT, SIGTERM or SIGHUP: commit what was read, then die by it. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: poll and read return EINTR so the loop sees the flag. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 static struct state {
 	struct kc_stream *stream;
@@ -480,9 +502,9 @@ static int input_ready(int timeout)
 	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
 	int rc;
 
-	while ((rc = poll(&p, 1, timeout)) < 0 && errno == EINTR)
+	while ((rc = poll(&p, 1, timeout)) < 0 && errno == EINTR && !stop_signal)
 		;
-	return rc != 0;
+	return rc > 0;
 }
 
 /*
@@ -533,7 +555,7 @@ static void run(void)
 	int eof = 0;
 
 	st.last_sync_ns = kc_mono_ns();
-	while (!eof) {
+	while (!eof && !stop_signal) {
 		ssize_t n;
 
 		if (!input_ready(st.nitems ? 0 : wait_ms())) {
@@ -561,6 +583,8 @@ static void run(void)
 		if (eof)
 			commit();
 	}
+	if (st.nitems)
+		commit();
 	if (st.unsynced)
 		sync_all();
 	free(buf);
@@ -586,8 +610,13 @@ int main(int argc, char **argv)
 	kc_cli_init(&opts.cli, usage);
 	parse_options(argc, argv);
 	open_stream();
+	catch_signals();
 	run();
 	release();
+	if (stop_signal) {
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
+	}
 	if (close(STDOUT_FILENO) && errno != EBADF)
 		return KC_EIO;
 	return st.bad ? KC_EDATA : 0;
