@@ -21,6 +21,7 @@ void kc_cli_init(struct kc_cli *cli, const char *usage)
 	cli->dir = NULL;
 	cli->stream = NULL;
 	cli->verbosity = 0;
+	cli->epipe_status = 0;
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 }
@@ -68,7 +69,12 @@ void kc_cli_usage(const struct kc_cli *cli, const char *fmt, ...)
 
 void kc_cli_fail(const struct kc_error *e)
 {
-	errx(e->code ? e->code : KC_EFAIL, "%s", e->msg);
+	int code = e->code;
+
+	if (code != KC_EUSAGE && code != KC_EDATA && code != KC_ENOENT &&
+	    code != KC_EIO && code != KC_ETEMP)
+		code = KC_EFAIL;
+	errx(code, "%s", e->msg);
 }
 
 void kc_cli_warn(const struct kc_cli *cli, const struct kc_error *e)
@@ -84,11 +90,11 @@ const char *kc_cli_need_stream(const struct kc_cli *cli)
 	return cli->stream;
 }
 
-void kc_cli_flush(struct kc_buf *out)
+void kc_cli_flush(const struct kc_cli *cli, struct kc_buf *out)
 {
 	if (out->len && kc_write_all(STDOUT_FILENO, out->data, out->len)) {
 		if (errno == EPIPE)
-			exit(0);
+			exit(cli->epipe_status);
 		err(KC_EIO, "stdout");
 	}
 	kc_buf_reset(out);

@@ -30,6 +30,7 @@ struct kc_cli {
 	const char *dir;
 	const char *stream;
 	int verbosity;           /* -1 with -q, 1 with -v */
+	int epipe_status;        /* exit status when stdout's reader left */
 };
 
 /*
@@ -60,8 +61,10 @@ const char *kc_cli_need_stream(const struct kc_cli *cli);
 
 /*
  * Writes out->data to stdout and empties out. EPIPE (the reader went away)
- * exits 0 quietly; another error exits 74.
+ * exits quietly with cli->epipe_status (0 for a reader like kget; kput's
+ * acknowledgements are its product, so it sets 74); another error prints
+ * a diagnostic and exits 74.
  */
-void kc_cli_flush(struct kc_buf *out);
+void kc_cli_flush(const struct kc_cli *cli, struct kc_buf *out);
 
 #endif

@@ -170,6 +170,22 @@ static int parse_body(struct cursor *c, struct kc_stream_meta *m)
 	return m->nshards ? 0 : -1;
 }
 
+/* The checksum line's value: exactly 8 lower-case hex digits, a newline, EOF. */
+static int parse_crc_line(const char *p, const char *end, unsigned *crc)
+{
+	*crc = 0;
+	if (end - p != 9 || p[8] != '\n')
+		return -1;
+	for (int i = 0; i < 8; i++) {
+		int c = p[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (v < 0)
+			return -1;
+		*crc = *crc << 4 | (unsigned)v;
+	}
+	return 0;
+}
+
 int kc_meta_decode(const char *text, size_t n, struct kc_stream_meta *m,
 		   struct kc_error *e)
 {
@@ -186,9 +202,11 @@ int kc_meta_decode(const char *text, size_t n, struct kc_stream_meta *m,
 				    "stream.meta: format version %" PRIu64
 				    " is newer than this kin understands (%d)",
 				    version, KC_FORMAT_VERSION);
+	if (version == 0)
+		return kc_error_set(e, KC_EIO, "stream.meta: format version 0");
 	m->version = (uint32_t)version;
 	crcline = memmem(text, n, "\ncrc32c ", 8);
-	if (!crcline || sscanf(crcline + 8, "%8x", &crc) != 1 ||
+	if (!crcline || parse_crc_line(crcline + 8, text + n, &crc) ||
 	    kc_crc32c(0, text, (size_t)(crcline + 1 - text)) != crc)
 		return kc_error_set(e, KC_EIO, "stream.meta: checksum mismatch");
 	c.end = crcline + 1;

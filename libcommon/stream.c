@@ -47,7 +47,11 @@ static char *join(const char *a, const char *b)
 	return p.data;
 }
 
-/* mkdir -p for the root and root/streams, fsyncing each new entry's parent. */
+/*
+ * mkdir -p for the root, then root/streams and root/tmp (where streams are
+ * built and deleted, so no temporary name can meet a stream name), fsyncing
+ * each new entry's parent.
+ */
 static int make_dirs(const char *root, struct kc_error *e)
 {
 	char *path = kc_xstrdup(root), *streams;
@@ -75,12 +79,15 @@ static int make_dirs(const char *root, struct kc_error *e)
 	free(path);
 	if (rc)
 		return rc;
-	streams = join(root, "streams");
-	if (mkdir(streams, 0777) == 0)
-		kc_fsync_dir(root);
-	else if (errno != EEXIST)
-		rc = kc_error_errno(e, KC_EIO, errno, "cannot create '%s'", streams);
-	free(streams);
+	for (int i = 0; i < 2 && !rc; i++) {
+		streams = join(root, i ? "tmp" : "streams");
+		if (mkdir(streams, 0777) == 0)
+			kc_fsync_dir(root);
+		else if (errno != EEXIST)
+			rc = kc_error_errno(e, KC_EIO, errno, "cannot create '%s'",
+					    streams);
+		free(streams);
+	}
 	return rc;
 }
 
@@ -174,7 +181,7 @@ int kc_stream_create(const char *root, const char *name,
 		return rc;
 	if (getentropy(&rnd, sizeof(rnd)))
 		rnd = (uint32_t)kc_now_ms();
-	kc_buf_addf(&tmp, "%s/streams/.tmp.%s.%ld.%08x", root, name, (long)getpid(), rnd);
+	kc_buf_addf(&tmp, "%s/tmp/create.%s.%ld.%08x", root, name, (long)getpid(), rnd);
 	kc_buf_addf(&dst, "%s/streams/%s", root, name);
 	if (mkdir(tmp.data, 0777)) {
 		rc = kc_error_errno(e, KC_EIO, errno, "cannot create '%s'", tmp.data);
@@ -283,12 +290,16 @@ int kc_stream_delete(const char *root, const char *name, struct kc_error *e)
 {
 	struct kc_buf src = KC_BUF_INIT, dst = KC_BUF_INIT, streams = KC_BUF_INIT;
 	int rc = kc_name_check("stream", name, e);
+	uint32_t rnd = 0;
 
 	if (rc)
 		return rc;
+
+	if (getentropy(&rnd, sizeof(rnd)))
+		rnd = (uint32_t)kc_now_ms();
 	kc_buf_addf(&streams, "%s/streams", root);
 	kc_buf_addf(&src, "%s/%s", streams.data, name);
-	kc_buf_addf(&dst, "%s/.deleted.%s.%ld", streams.data, name, (long)getpid());
+	kc_buf_addf(&dst, "%s/tmp/delete.%s.%ld.%08x", root, name, (long)getpid(), rnd);
 	if (rename(src.data, dst.data)) {
 		rc = errno == ENOENT
 			? kc_error_set(e, KC_ENOENT, "stream '%s': no such stream", name)
@@ -329,7 +340,7 @@ int kc_stream_list(const char *root, char ***names, size_t *n, struct kc_error *
 				       : kc_error_errno(e, KC_EIO, errno, "cannot list streams");
 	while ((de = readdir(d))) {
 		struct kc_error ignore;
-		if (de->d_name[0] == '.' || kc_name_check("stream", de->d_name, &ignore))
+		if (kc_name_check("stream", de->d_name, &ignore))
 			continue;
 		v = kc_xrealloc(v, (len + 1) * sizeof(*v));
 		v[len++] = kc_xstrdup(de->d_name);

@@ -190,6 +190,8 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'F':
 			opts.mode = OUT_FORMAT;
+			opts.nops = 0;     /* a later -F replaces an earlier one */
+			kc_buf_reset(&opts.literals);
 			parse_format(optarg);
 			modes |= 4;
 			break;
@@ -288,7 +290,7 @@ static void emit(struct kc_buf *out, const struct kc_record *r)
 		break;
 	}
 	if (out->len >= (64u << 10))
-		kc_cli_flush(out);
+		kc_cli_flush(&opts.cli, out);
 }
 
 struct source {
@@ -406,7 +408,7 @@ int main(int argc, char **argv)
 		if (i < 0) {
 			if (!opts.follow)
 				break;
-			kc_cli_flush(&out);
+			kc_cli_flush(&opts.cli, &out);
 			wait_for_data(wfd);
 			for (size_t k = 0; k < n; k++)
 				v[k].dry = 0;
@@ -416,7 +418,7 @@ int main(int argc, char **argv)
 		v[i].has = 0;
 		count++;
 	}
-	kc_cli_flush(&out);
+	kc_cli_flush(&opts.cli, &out);
 	for (size_t i = 0; i < n; i++)
 		kc_reader_close(v[i].r);
 	free(v);

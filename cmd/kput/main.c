@@ -399,14 +399,16 @@ static void sync_all(void)
 	struct kc_error e;
 
 	for (size_t i = 0; i < st.nbatches; i++)
-		if (kc_shard_sync(st.batches[i].w, &e))
+		if (st.batches[i].w && kc_shard_sync(st.batches[i].w, &e))
 			kc_cli_fail(&e);
 	st.unsynced = 0;
 	st.last_sync_ns = kc_mono_ns();
 	kc_buf_add(&st.out, st.deferred.data, st.deferred.len);
 	kc_buf_reset(&st.deferred);
-	kc_cli_flush(&st.out);
+	kc_cli_flush(&opts.cli, &st.out);
 }
+
+static int wait_ms(void);
 
 /* Appends every shard's batch, then acknowledges in input order. */
 static void commit(void)
@@ -437,10 +439,10 @@ static void commit(void)
 		st.unsynced = 1;
 	if (failed) {
 		if (opts.sync != KC_SYNC_INTERVAL)
-			kc_cli_flush(&st.out);
+			kc_cli_flush(&opts.cli, &st.out);
 		kc_cli_fail(&e);
 	}
-	kc_cli_flush(&st.out);
+	kc_cli_flush(&opts.cli, &st.out);
 	for (size_t i = 0; i < st.nbatches; i++) {
 		kc_buf_reset(&st.batches[i].frames);
 		st.batches[i].n = 0;
@@ -448,6 +450,9 @@ static void commit(void)
 	st.nitems = 0;
 	st.pending_bytes = 0;
 	kc_buf_reset(&st.errors);
+	/* A producer that never pauses still gets its interval syncs. */
+	if (st.unsynced && wait_ms() == 0)
+		sync_all();
 }
 
 static void open_stream(void)
@@ -475,7 +480,7 @@ static void open_stream(void)
 	st.fixed_shard = -1;
 	if (open == 1)
 		st.fixed_shard = only;
-	else if (opts.has_ehk)
+	else if (opts.has_ehk && !opts.json)
 		st.fixed_shard = kc_stream_route(st.stream, opts.ehk);
 	else if (opts.key && !opts.json)
 		st.fixed_shard = kc_stream_route(st.stream,
@@ -608,6 +613,7 @@ static void release(void)
 int main(int argc, char **argv)
 {
 	kc_cli_init(&opts.cli, usage);
+	opts.cli.epipe_status = KC_EIO;
 	parse_options(argc, argv);
 	open_stream();
 	catch_signals();

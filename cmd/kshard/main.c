@@ -76,6 +76,9 @@ static void parse_options(int argc, char **argv)
 		case OPT_MAX_RECORD:
 			if (kc_parse_size("--max-record-size", optarg, &v, &e))
 				kc_cli_usage(&opts.cli, "%s", e.msg);
+			if (v % 1024)
+				kc_cli_usage(&opts.cli, "--max-record-size: %s is not a "
+					     "whole number of KiB", optarg);
 			opts.cfg.max_record_size = v;
 			break;
 		case OPT_SEGMENT:
@@ -184,7 +187,7 @@ static void describe(const char *name)
 	}
 	kc_buf_adds(&b, "]}");
 	kc_json_pretty(b.data, b.len, &out);
-	kc_cli_flush(&out);
+	kc_cli_flush(&opts.cli, &out);
 	kc_buf_release(&b);
 	kc_buf_release(&out);
 	kc_stream_close(s);
@@ -211,7 +214,7 @@ static void list(void)
 		for (size_t i = 0; i < n; i++)
 			kc_buf_addf(&out, "%s\n", names[i]);
 	}
-	kc_cli_flush(&out);
+	kc_cli_flush(&opts.cli, &out);
 	kc_buf_release(&out);
 	kc_buf_release(&b);
 	kc_stream_list_free(names, n);
@@ -254,6 +257,18 @@ int main(int argc, char **argv)
 	if (argc < 1)
 		kc_cli_usage(&opts.cli, "no command given");
 	cmd = argv[0];
+	/* -s STREAM stands for the STREAM operand of a command. */
+	if (opts.cli.stream && strcmp(cmd, "list")) {
+		static char *v[4];
+		if (argc > 2)
+			kc_cli_usage(&opts.cli, "%s: wrong number of arguments", cmd);
+		v[0] = argv[0];
+		v[1] = (char *)opts.cli.stream;
+		for (int i = 1; i < argc; i++)
+			v[i + 1] = argv[i];
+		argv = v;
+		argc++;
+	}
 	n = argc - 1;
 	if (strcmp(cmd, "create") && opts.create_opts)
 		kc_cli_usage(&opts.cli, "%s: option only valid with create", cmd);
