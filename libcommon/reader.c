@@ -20,25 +20,14 @@
 
 static int open_segment(struct kc_reader *r, uint64_t base, struct kc_error *e)
 {
-	struct kc_segment_header h;
-	char name[32], hdr[KC_SEG_HDR];
-	int rc;
+	int fd = kc_segment_open(r->dirfd, base, r->shard, O_RDONLY, &r->salt, e);
 
+	if (fd < 0)
+		return kc_error_prefix(e, "%s: ", r->id);
 	if (r->segfd >= 0)
 		close(r->segfd);
-	kc_segment_name(base, KC_SEG_SUFFIX, name);
-	r->segfd = openat(r->dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (r->segfd < 0)
-		return kc_error_errno(e, errno == ENOENT ? KC_ENOENT : KC_EIO, errno,
-				      "%s: segment %s", r->id, name);
-	if (kc_pread_full(r->segfd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
-		return kc_error_set(e, KC_EIO, "%s: segment %s: short header",
-				    r->id, name);
-	rc = kc_segment_header_decode(hdr, &h, e);
-	if (rc)
-		return kc_error_prefix(e, "%s: %s: ", r->id, name);
+	r->segfd = fd;
 	r->seg_base = base;
-	r->salt = h.salt;
 	r->sealed = 0;
 	r->limit = base;
 	r->pos = base;

@@ -258,3 +258,30 @@ int kc_segment_create(int dirfd, uint64_t base, uint64_t shard, int64_t now_ms,
 	}
 	return 0;
 }
+
+int kc_segment_open(int dirfd, uint64_t base, uint64_t shard, int flags,
+		    uint32_t *salt, struct kc_error *e)
+{
+	struct kc_segment_header h;
+	char name[32], hdr[KC_SEG_HDR];
+	int fd, rc;
+
+	kc_segment_name(base, KC_SEG_SUFFIX, name);
+	fd = openat(dirfd, name, flags | O_CLOEXEC);
+	if (fd < 0)
+		return kc_error_errno(e, errno == ENOENT ? KC_ENOENT : KC_EIO, errno,
+				      "segment %s", name);
+	if (kc_pread_full(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
+		rc = kc_error_set(e, KC_EIO, "segment %s: short header", name);
+	else if ((rc = kc_segment_header_decode(hdr, &h, e)) != 0)
+		kc_error_prefix(e, "%s: ", name);
+	else if (h.base != base || h.shard != shard)
+		rc = kc_error_set(e, KC_EIO, "segment %s: header names another place",
+				  name);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	*salt = h.salt;
+	return fd;
+}

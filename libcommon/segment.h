@@ -98,4 +98,13 @@ void kc_boot_id(uint8_t out[8]);
  */
 int kc_segment_create(int dirfd, uint64_t base, uint64_t shard, int64_t now_ms,
 		      struct kc_error *e);
+/*
+ * Opens segment base of shard in directory dirfd with flags (O_RDONLY or
+ * O_RDWR; O_CLOEXEC is added) and checks its header: readable, a known
+ * version, and naming this base and shard. Returns the fd and sets *salt,
+ * or returns a negative status (-KC_ENOENT when missing) with e filled.
+ */
+int kc_segment_open(int dirfd, uint64_t base, uint64_t shard, int flags,
+		    uint32_t *salt, struct kc_error *e);
+
 #endif

@@ -119,31 +119,20 @@ void kc_shard_writer_close(struct kc_shard_writer *w)
 
 static int open_segment(struct kc_shard_writer *w, uint64_t base, struct kc_error *e)
 {
-	struct kc_segment_header h;
-	char name[32], hdr[KC_SEG_HDR];
-	int rc;
+	char name[32];
+	int fd;
 
 	close_segment(w);
-	kc_segment_name(base, KC_SEG_SUFFIX, name);
-	w->segfd = openat(w->dirfd, name, O_RDWR | O_CLOEXEC);
-	if (w->segfd < 0)
-		return kc_error_errno(e, errno == ENOENT ? KC_ENOENT : KC_EIO, errno,
-				      "segment %s", name);
-	if (kc_pread_full(w->segfd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
-		return kc_error_set(e, KC_EIO, "segment %s: short header", name);
-	rc = kc_segment_header_decode(hdr, &h, e);
-	if (rc)
-		return kc_error_prefix(e, "%s: ", name);
-	if (h.base != base || h.shard != w->index)
-		return kc_error_set(e, KC_EIO, "segment %s: header names another place",
-				    name);
+	fd = kc_segment_open(w->dirfd, base, w->index, O_RDWR, &w->salt, e);
+	if (fd < 0)
+		return fd;
+	w->segfd = fd;
 	kc_segment_name(base, KC_INDEX_SUFFIX, name);
 	w->idxfd = openat(w->dirfd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 			  0666);
 	if (w->idxfd < 0)
 		return kc_error_errno(e, KC_EIO, errno, "index %s", name);
 	w->seg_base = base;
-	w->salt = h.salt;
 	return 0;
 }
 
