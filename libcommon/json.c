@@ -130,10 +130,9 @@ static yajl_val member(yajl_val v, const char *key, size_t n)
 }
 
 /* An empty path names the root; null counts as missing. */
-int kc_json_get(struct kc_json *j, const char *path, const char **out,
-		size_t *outlen, const char **type_msg)
+/* The value at a dotted path of object members, or NULL. */
+static yajl_val lookup(struct kc_json *j, const char *path)
 {
-	const char *msg = "missing", *text = NULL;
 	yajl_val v = j->root;
 	size_t n;
 
@@ -144,12 +143,20 @@ int kc_json_get(struct kc_json *j, const char *path, const char **out,
 		if (*path == '.' && !*++path)
 			v = NULL;
 	}
+	return v;
+}
+
+static int found(yajl_val v, int strings_only, const char **out, size_t *outlen,
+		 const char **type_msg)
+{
+	const char *msg = "missing", *text = NULL;
+
 	if (YAJL_IS_STRING(v))
 		text = v->u.string;
-	else if (YAJL_IS_NUMBER(v))
+	else if (YAJL_IS_NUMBER(v) && !strings_only)
 		text = v->u.number.r;
 	else if (v && !YAJL_IS_NULL(v))
-		msg = "not a string or number";
+		msg = strings_only ? "not a string" : "not a string or number";
 	if (!text) {
 		if (type_msg)
 			*type_msg = msg;
@@ -158,6 +165,18 @@ int kc_json_get(struct kc_json *j, const char *path, const char **out,
 	*out = text;
 	*outlen = strlen(text);
 	return 0;
+}
+
+int kc_json_get(struct kc_json *j, const char *path, const char **out,
+		size_t *outlen, const char **type_msg)
+{
+	return found(lookup(j, path), 0, out, outlen, type_msg);
+}
+
+int kc_json_get_string(struct kc_json *j, const char *path, const char **out,
+		       size_t *outlen, const char **type_msg)
+{
+	return found(lookup(j, path), 1, out, outlen, type_msg);
 }
 
 static void newline(struct kc_buf *out, int depth)

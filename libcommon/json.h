@@ -31,6 +31,10 @@ void kc_json_free(struct kc_json *j);
 int kc_json_get(struct kc_json *j, const char *path, const char **out,
 		size_t *outlen, const char **type_msg);
 
+/* Like kc_json_get, but only a string will do ("not a string" otherwise). */
+int kc_json_get_string(struct kc_json *j, const char *path, const char **out,
+		       size_t *outlen, const char **type_msg);
+
 /*
  * Appends the compact JSON text in[0..n) to out re-indented the way the AWS
  * CLI prints (4 spaces, "key": value), ending with a newline. The input

@@ -77,6 +77,41 @@ test_line_count() {
 	fi
 }
 
+# fails_with STATUS 'message' cmd...: cmd fails with STATUS, prints nothing
+# on stdout and exactly the message line on stderr.
+fails_with() {
+	fw_status=$1 fw_msg=$2
+	shift 2
+	test_must_fail --status="$fw_status" "$@" >out 2>err || return 1
+	printf '%s\n' "$fw_msg" >expect &&
+	test_cmp expect err &&
+	test ! -s out
+}
+
+# usage_fails_with 'message' cmd...: fails with 64, the message followed by
+# the usage text (as -h prints it, saved by the test in $TRASH/usage).
+usage_fails_with() {
+	uf_msg=$1
+	shift
+	test_must_fail --status=64 "$@" >out 2>err </dev/null || return 1
+	{ printf '%s\n' "$uf_msg" && cat "$TRASH/usage"; } >expect &&
+	test_cmp expect err &&
+	test ! -s out
+}
+
+# wait_lines N FILE: waits up to 10 s until FILE has at least N lines.
+wait_lines() {
+	wl_i=0
+	while test "$(wc -l <"$2")" -lt "$1"; do
+		wl_i=$((wl_i + 1))
+		test $wl_i -le 100 || {
+			echo "wait_lines: $2 has $(wc -l <"$2") lines, expected $1" >&2
+			return 1
+		}
+		sleep 0.1
+	done
+}
+
 # Remembers a background process to kill at exit (inside a test, which
 # runs in a subshell, write its pid to a file NAME.pid in the test directory).
 test_bg() { test_pids="$test_pids $1"; }

@@ -6,28 +6,6 @@
 
 MAX=340282366920938463463374607431768211455
 
-# fails_with STATUS 'message' cmd...: cmd fails with STATUS, prints nothing
-# on stdout and exactly the message line on stderr.
-fails_with() {
-	fw_status=$1 fw_msg=$2
-	shift 2
-	test_must_fail --status="$fw_status" "$@" >out 2>err || return 1
-	printf '%s\n' "$fw_msg" >expect &&
-	test_cmp expect err &&
-	test ! -s out
-}
-
-# usage_fails_with 'message' cmd...: like fails_with 64, the message being
-# followed by the usage text (as -h prints it).
-usage_fails_with() {
-	uf_msg=$1
-	shift
-	test_must_fail --status=64 "$@" >out 2>err || return 1
-	{ printf '%s\n' "$uf_msg" && cat "$TRASH/usage"; } >expect &&
-	test_cmp expect err &&
-	test ! -s out
-}
-
 # ranges STREAM: "start end" of every shard's hash key range, in order.
 ranges() {
 	kshard describe "$1" >desc.json &&
@@ -237,6 +215,26 @@ test_expect_success 'options may come before the command' '
 	echo 72 >expect && test_cmp expect actual
 '
 
+test_expect_success '-s STREAM stands for the STREAM operand' '
+	kshard -s viaopt create -n 2 &&
+	field viaopt OpenShardCount >actual &&
+	echo 2 >expect && test_cmp expect actual &&
+	kshard -s viaopt describe >a && kshard describe viaopt >b &&
+	test_cmp a b &&
+	kshard -s viaopt retention 48 &&
+	test "$(kshard -s viaopt retention)" = 48 &&
+	kshard -s viaopt delete &&
+	test_must_fail --status=66 kshard describe viaopt 2>/dev/null
+'
+
+test_expect_success 'with POSIXLY_CORRECT options must come before the command' '
+	POSIXLY_CORRECT=1 && export POSIXLY_CORRECT &&
+	usage_fails_with "kshard: create: wrong number of arguments" kshard create px -n 2 &&
+	kshard -n 2 create px &&
+	field px OpenShardCount >actual &&
+	echo 2 >expect && test_cmp expect actual
+'
+
 test_expect_success 'names: 128 characters and every allowed character are accepted' '
 	n128=$(printf "%0128d" 0 | tr 0 n) &&
 	kshard create "$n128" &&
@@ -309,7 +307,8 @@ test_expect_success 'create leaves no temporary entries in the streams directory
 	test_must_fail --status=1 kshard create x 2>/dev/null &&
 	ls -A tmproot/streams >actual &&
 	echo x >expect &&
-	test_cmp expect actual
+	test_cmp expect actual &&
+	test -z "$(ls -A tmproot/tmp 2>/dev/null)"
 '
 
 # --- delete ----------------------------------------------------------------
@@ -324,6 +323,7 @@ test_expect_success 'delete removes the stream and its data' '
 	echo keep >expect && test_cmp expect actual &&
 	ls -A delroot/streams >actual &&
 	test_cmp expect actual &&
+	test -z "$(ls -A delroot/tmp 2>/dev/null)" &&
 	fails_with 66 "kshard: stream '"'"'gone'"'"': no such stream" kshard describe gone
 '
 
@@ -383,6 +383,15 @@ test_expect_success 'retention of a missing stream is 66 (get and set)' '
 	fails_with 66 "kshard: stream '"'"'nope'"'"': no such stream" kshard retention nope 48
 '
 
+test_expect_success 'setting retention changes nothing else' '
+	kshard create rtkeep -n 3 --max-record-size 2MiB &&
+	kshard describe rtkeep >before &&
+	kshard retention rtkeep 168 &&
+	kshard describe rtkeep >after &&
+	sed "s/\"RetentionPeriodHours\": 24,/\"RetentionPeriodHours\": 168,/" before >expect &&
+	test_cmp expect after
+'
+
 # --- errors ----------------------------------------------------------------
 
 test_expect_success 'create of an existing stream fails with 1 and keeps it' '
@@ -400,6 +409,7 @@ test_expect_success 'create of an existing stream fails with 1 and keeps it' '
 
 test_expect_success 'bad names are refused before anything is created' '
 	KIN_DIR=$PWD/badroot && export KIN_DIR &&
+	before=$(ls -A) &&
 	allowed="only letters, digits, '"'"'_'"'"', '"'"'.'"'"' and '"'"'-'"'"' are allowed" &&
 	fails_with 64 "kshard: stream name '"'"'../x'"'"': $allowed" kshard create ../x &&
 	fails_with 64 "kshard: stream name '"'"'a/b'"'"': $allowed" kshard create a/b &&
@@ -411,8 +421,8 @@ test_expect_success 'bad names are refused before anything is created' '
 	n129=$(printf "%0129d" 0 | tr 0 n) &&
 	fails_with 64 "kshard: stream name '"'"'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...'"'"' is longer than 128 characters" \
 		kshard create "$n129" &&
-	test ! -e badroot &&
-	test ! -e x && test ! -e a && test ! -e /abs
+	test ! -e badroot && test ! -e /abs &&
+	test "$(ls -A)" = "$before"
 '
 
 test_expect_success 'bad names are refused by describe, delete and retention' '
@@ -482,9 +492,13 @@ test_expect_success 'bad --retention on create is 64' '
 '
 
 test_expect_success 'bad --max-record-size and --segment-size are 64' '
-	fails_with 64 "kshard: maximum record size 1023 is outside 1KiB..10MiB" \
+	fails_with 64 "kshard: maximum record size 0 is outside 1KiB..10MiB" \
+		kshard create bads --max-record-size 0 &&
+	fails_with 64 "kshard: maximum record size 11534336 is outside 1KiB..10MiB" \
+		kshard create bads --max-record-size 11MiB &&
+	usage_fails_with "kshard: --max-record-size: 1023 is not a whole number of KiB" \
 		kshard create bads --max-record-size 1023 &&
-	fails_with 64 "kshard: maximum record size 10485761 is outside 1KiB..10MiB" \
+	usage_fails_with "kshard: --max-record-size: 10485761 is not a whole number of KiB" \
 		kshard create bads --max-record-size 10485761 &&
 	fails_with 64 "kshard: segment size 4095 is outside 4KiB..1TiB" \
 		kshard create bads --segment-size 4095 &&
@@ -493,6 +507,65 @@ test_expect_success 'bad --max-record-size and --segment-size are 64' '
 	usage_fails_with "kshard: invalid --max-record-size '"'"'1.5MiB'"'"': expected a size such as 512KiB or 1MiB" \
 		kshard create bads --max-record-size 1.5MiB &&
 	test_must_fail --status=66 kshard describe bads 2>/dev/null
+'
+
+# set_meta_version FILE N: rewrites a stream.meta with format version N and
+# a correct CRC-32C line (computed here, independently of kin).
+set_meta_version() {
+	python3 -c '
+import sys
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+p, v = sys.argv[1], sys.argv[2].encode()
+text = open(p, "rb").read()
+body = text[:text.index(b"crc32c ")]
+assert b"crc32c %08x\n" % crc32c(body) == text[len(body):], "crc check"
+assert body.startswith(b"kin-stream ")
+body = b"kin-stream " + v + body[body.index(b"\n"):]
+open(p, "wb").write(body + b"crc32c %08x\n" % crc32c(body))
+' "$1" "$2"
+}
+
+test_expect_success 'damaged stream.meta: describe and retention fail with 74' '
+	kshard create damaged &&
+	meta=$KIN_DIR/streams/damaged/stream.meta &&
+	sed "s/^retention-hours 24$/retention-hours 25/" "$meta" >meta.new &&
+	! cmp -s "$meta" meta.new &&
+	cat meta.new >"$meta" &&
+	fails_with 74 "kshard: stream '"'"'damaged'"'"': stream.meta: checksum mismatch" \
+		kshard describe damaged &&
+	fails_with 74 "kshard: stream '"'"'damaged'"'"': stream.meta: checksum mismatch" \
+		kshard retention damaged &&
+	fails_with 74 "kshard: stream '"'"'damaged'"'"': stream.meta: checksum mismatch" \
+		kshard retention damaged 48 &&
+	test_cmp meta.new "$meta"
+'
+
+test_expect_success 'a newer stream.meta format version is refused with 1' '
+	kshard create newer &&
+	meta=$KIN_DIR/streams/newer/stream.meta &&
+	set_meta_version "$meta" 2 &&
+	cp "$meta" meta.v2 &&
+	msg="kshard: stream '"'"'newer'"'"': stream.meta: format version 2 is newer than this kin understands (1)" &&
+	fails_with 1 "$msg" kshard describe newer &&
+	fails_with 1 "$msg" kshard retention newer &&
+	fails_with 1 "$msg" kshard retention newer 48 &&
+	test_cmp meta.v2 "$meta" &&
+	set_meta_version "$meta" 1 &&
+	kshard describe newer >/dev/null
+'
+
+test_expect_success 'a root that is a file: create and list fail with 74' '
+	: >afile &&
+	fails_with 74 "kshard: cannot create '"'"'$PWD/afile/streams'"'"': Not a directory" \
+		kshard -d "$PWD/afile" create x &&
+	fails_with 74 "kshard: cannot list streams: Not a directory" \
+		kshard -d "$PWD/afile" list
 '
 
 # --- file modes ---------------------------------------------------------------
@@ -542,10 +615,11 @@ test_expect_success 'streams are created under KIN_DIR and nowhere else' '
 	kshard create s -n 2 &&
 	seq 1 5 | kput -s s &&
 	test -d kd/streams/s &&
-	ls -A >actual &&
-	echo kd >expect && test_cmp expect actual &&
-	ls -A kd >actual &&
-	echo streams >expect && test_cmp expect actual
+	test "$(ls -A)" = kd &&
+	{ ls -A kd | grep -v "^streams$" | grep -v "^tmp$" >other || true; } &&
+	test ! -s other &&
+	test "$(ls -A kd/streams)" = s &&
+	test -z "$(ls -A kd/tmp 2>/dev/null)"
 '
 
 test_expect_success '-d DIR overrides KIN_DIR; nothing appears elsewhere' '
@@ -556,24 +630,20 @@ test_expect_success '-d DIR overrides KIN_DIR; nothing appears elsewhere' '
 	kshard -d "$PWD/dd" create s &&
 	seq 1 5 | kput -d "$PWD/dd" -s s &&
 	test -d dd/streams/s &&
-	ls -A >actual &&
-	echo dd >expect && test_cmp expect actual &&
-	kshard -d "$PWD/dd" list >actual &&
-	echo s >expect && test_cmp expect actual &&
-	kshard list >actual &&
-	test ! -s actual &&
+	test "$(ls -A)" = dd &&
+	test "$(kshard -d "$PWD/dd" list)" = s &&
+	test -z "$(kshard list)" &&
 	test ! -e kd &&
-	fails_with 66 "kshard: stream '"'"'s'"'"': no such stream" kshard describe s
+	test_must_fail --status=66 kshard describe s 2>/dev/null &&
+	test "$(ls -A)" = dd
 '
 
 test_expect_success '--dir=DIR and a relative -d work too' '
 	mkdir rel && cd rel &&
 	kshard --dir=a/b create s1 &&
 	kshard -d a/b create s2 &&
-	kshard -d "$PWD/a/b" list >actual &&
-	printf "s1\ns2\n" >expect && test_cmp expect actual &&
-	ls -A >actual &&
-	echo a >expect && test_cmp expect actual
+	test "$(kshard -d "$PWD/a/b" list | tr "\n" " ")" = "s1 s2 " &&
+	test "$(ls -A)" = a
 '
 
 test_expect_success 'without KIN_DIR: $XDG_DATA_HOME/kin, else $HOME/.local/share/kin' '
@@ -586,8 +656,11 @@ test_expect_success 'without KIN_DIR: $XDG_DATA_HOME/kin, else $HOME/.local/shar
 	unset XDG_DATA_HOME &&
 	kshard create x2 &&
 	test -d home/.local/share/kin/streams/x2 &&
-	ls -A >actual &&
-	printf "home\nxdg\n" >expect && test_cmp expect actual
+	test "$(ls -A | tr "\n" " ")" = "home xdg " &&
+	unset HOME &&
+	kshard create x3 &&
+	test -d .local/share/kin/streams/x3 &&
+	test "$(ls -A | tr "\n" " ")" = ".local home xdg "
 '
 
 test_done
