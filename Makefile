@@ -44,6 +44,7 @@ $(O)/libcommon.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+.SECONDARY:
 .SECONDEXPANSION:
 $(O)/bin/%: $$(addprefix $(O)/,$$(addsuffix .o,$$(basename $$(wildcard cmd/$$*/*.c)))) \
 	     $(O)/libcommon.a
