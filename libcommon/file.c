@@ -1,4 +1,5 @@
 /* file.c: whole writes and reads, fsync policy, atomic replacement. */
+#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -202,4 +203,17 @@ int kc_file_read(const char *path, char **data, size_t *n, struct kc_error *e)
 	if (n)
 		*n = b.len;
 	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int kc_file_remove_tree(const char *path)
+{
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

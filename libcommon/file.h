@@ -37,4 +37,7 @@ int kc_file_replace(const char *path, const void *data, size_t n,
  */
 int kc_file_read(const char *path, char **data, size_t *n, struct kc_error *e);
 
+/* Removes path and everything below it (rm -rf, not following links). */
+int kc_file_remove_tree(const char *path);
+
 #endif

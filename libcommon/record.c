@@ -112,6 +112,20 @@ long kc_frame_decode(const char *p, size_t avail, uint32_t salt,
 	return (long)len;
 }
 
+size_t kc_frame_size_at(const char *p)
+{
+	return kc_get32(p + 4);
+}
+
+kc_u128 kc_frame_hash(const char *p)
+{
+	const char *key = p + KC_FRAME_HDR;
+
+	if (p[14] & KC_FRAME_EHK)
+		return get_u128_be(key);
+	return kc_hashkey_of(key, kc_get16(p + 12));
+}
+
 size_t kc_utf8_chars(const char *s, size_t n)
 {
 	size_t c = 0;

@@ -64,6 +64,15 @@ long kc_frame_decode(const char *p, size_t avail, uint32_t salt,
 		     uint64_t expect_offset, struct kc_record *rec,
 		     size_t *need, const char **why);
 
+/* The length of the (possibly unsealed) frame at p, from its header. */
+size_t kc_frame_size_at(const char *p);
+
+/*
+ * The routing hash of the frame at p: its explicit hash key if it has one,
+ * else MD5 of its partition key (as kc_hashkey_of).
+ */
+kc_u128 kc_frame_hash(const char *p);
+
 /* Counts UTF-8 characters (bytes that are not continuation bytes). */
 size_t kc_utf8_chars(const char *s, size_t n);
 

@@ -77,6 +77,8 @@ int kc_shard_writer_open(const struct kc_stream *s, uint64_t index,
 	w->index = index;
 	w->segment_size = s->meta.segment_size;
 	w->segfd = w->idxfd = w->lockfd = w->tailfd = -1;
+	w->streamfd = fcntl(s->dirfd, F_DUPFD_CLOEXEC, 0);
+	kc_shard_writer_seen_meta(w);
 	kc_boot_id(w->boot);
 	w->dirfd = kc_stream_shard_dir(s, index);
 	if (w->dirfd >= 0)
@@ -113,6 +115,8 @@ void kc_shard_writer_close(struct kc_shard_writer *w)
 		close(w->lockfd);
 	if (w->dirfd >= 0)
 		close(w->dirfd);
+	if (w->streamfd >= 0)
+		close(w->streamfd);
 	kc_buf_release(&w->index_entries);
 	free(w);
 }
@@ -328,7 +332,22 @@ static int check_tail(struct kc_shard_writer *w, struct kc_error *e)
 	return kc_tail_write(w->tailfd, t, e);
 }
 
-static int lock_and_check(struct kc_shard_writer *w, struct kc_error *e)
+/* The inode of stream.meta now: it changes whenever the file is replaced. */
+static unsigned long meta_ino(const struct kc_shard_writer *w)
+{
+	struct stat st;
+
+	if (w->streamfd < 0 || fstatat(w->streamfd, KC_META_FILE, &st, 0))
+		return 0;
+	return (unsigned long)st.st_ino;
+}
+
+void kc_shard_writer_seen_meta(struct kc_shard_writer *w)
+{
+	w->meta_ino = meta_ino(w);
+}
+
+int kc_shard_lock(struct kc_shard_writer *w, struct kc_error *e)
 {
 	struct kc_tail t;
 	int rc;
@@ -350,13 +369,46 @@ static int lock_and_check(struct kc_shard_writer *w, struct kc_error *e)
 		w->tail = t;
 		rc = check_tail(w, e);
 	}
-	if (!rc && (w->tail.flags & KC_TAIL_CLOSED))
-		rc = kc_error_set(e, KC_ECLOSED, "shard %" PRIu64 " is closed", w->index);
 	if (!rc)
 		return 0;
 fail:
 	flock(w->lockfd, LOCK_UN);
 	return rc;
+}
+
+void kc_shard_unlock(struct kc_shard_writer *w)
+{
+	flock(w->lockfd, LOCK_UN);
+}
+
+/* Locks for an append: also refuses a closed shard or a stale route. */
+static int lock_and_check(struct kc_shard_writer *w, struct kc_error *e)
+{
+	int rc = kc_shard_lock(w, e);
+
+	if (rc)
+		return rc;
+	if (w->tail.flags & KC_TAIL_CLOSED)
+		rc = kc_error_set(e, KC_ECLOSED, "shard %" PRIu64 " is closed", w->index);
+	else if (meta_ino(w) != w->meta_ino)
+		rc = kc_error_set(e, KC_ESTALE, "stream metadata changed");
+	if (rc)
+		kc_shard_unlock(w);
+	return rc;
+}
+
+int kc_shard_mark_closed(struct kc_shard_writer *w, struct kc_error *e)
+{
+	if (kc_fdatasync(w->segfd))
+		return kc_error_errno(e, KC_EIO, errno, "shard %" PRIu64 ": fsync",
+				      w->index);
+	w->tail.flags |= KC_TAIL_CLOSED;
+	if (kc_tail_write(w->tailfd, &w->tail, e))
+		return -KC_EIO;
+	if (kc_fsync(w->tailfd))
+		return kc_error_errno(e, KC_EIO, errno, "shard %" PRIu64 ": fsync",
+				      w->index);
+	return 0;
 }
 
 static int rollover(struct kc_shard_writer *w, struct kc_error *e)

@@ -11,8 +11,15 @@
 
 enum kc_sync { KC_SYNC_ALWAYS, KC_SYNC_INTERVAL, KC_SYNC_NEVER };
 
-/* Returned (negated) by kc_shard_append when the shard has been closed. */
+/*
+ * Returned (negated) by kc_shard_append when the shard has been closed, or
+ * when stream.meta was replaced since the writer last looked (a reshard or
+ * another administrative change): the caller reloads the stream's
+ * metadata, calls kc_shard_writer_seen_meta, and routes the batch again.
+ * Neither status ever reaches an exit status.
+ */
 #define KC_ECLOSED 200
+#define KC_ESTALE 201
 
 /*
  * Creates the directory of shard index under the stream directory fd
@@ -30,7 +37,8 @@ int kc_shard_init(int streamfd, uint64_t index, int64_t now_ms,
 struct kc_shard_writer {
 	uint64_t index;
 	uint64_t segment_size;
-	int dirfd, lockfd, tailfd, segfd, idxfd;
+	int streamfd, dirfd, lockfd, tailfd, segfd, idxfd;
+	unsigned long meta_ino;  /* stream.meta this writer routed by */
 	uint64_t seg_base;
 	uint32_t salt;
 	int broken;
@@ -56,6 +64,24 @@ void kc_shard_writer_close(struct kc_shard_writer *w);
 int kc_shard_append(struct kc_shard_writer *w, struct kc_buf *frames,
 		    size_t nframes, enum kc_sync sync, uint64_t *offsets,
 		    struct kc_error *e);
+
+/* Records that the caller now routes by the current stream.meta. */
+void kc_shard_writer_seen_meta(struct kc_shard_writer *w);
+
+/*
+ * Takes the shard lock and checks the tail as an append would (cutting a
+ * torn tail); on success the lock is held and w->tail is current. Does
+ * not fail for a closed shard. kc_shard_unlock releases it.
+ */
+int kc_shard_lock(struct kc_shard_writer *w, struct kc_error *e);
+void kc_shard_unlock(struct kc_shard_writer *w);
+
+/*
+ * With the lock held: makes the shard's end durable and marks its tail
+ * closed, so that every writer that takes the lock afterwards gets
+ * -KC_ECLOSED. The end offset is w->tail.end.
+ */
+int kc_shard_mark_closed(struct kc_shard_writer *w, struct kc_error *e);
 
 /* fdatasyncs what this writer appended (for KC_SYNC_INTERVAL). */
 int kc_shard_sync(struct kc_shard_writer *w, struct kc_error *e);

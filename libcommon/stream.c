@@ -1,9 +1,7 @@
 /* stream.c: creating, opening, listing and deleting streams; routing. */
-#define _XOPEN_SOURCE 700
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,19 +87,6 @@ static int make_dirs(const char *root, struct kc_error *e)
 		free(streams);
 	}
 	return rc;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static int remove_tree(const char *path)
-{
-	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static int check_config(const struct kc_stream_config *c, struct kc_error *e)
@@ -202,7 +187,7 @@ int kc_stream_create(const char *root, const char *name,
 					    dst.data);
 	}
 	if (rc) {
-		remove_tree(tmp.data);
+		kc_file_remove_tree(tmp.data);
 	} else {
 		struct kc_buf streams = KC_BUF_INIT;
 		kc_buf_addf(&streams, "%s/streams", root);
@@ -308,7 +293,7 @@ int kc_stream_delete(const char *root, const char *name, struct kc_error *e)
 	} else if (kc_fsync_dir(streams.data)) {
 		rc = kc_error_errno(e, KC_EIO, errno, "cannot sync '%s'", streams.data);
 	}
-	if (!rc && remove_tree(dst.data))
+	if (!rc && kc_file_remove_tree(dst.data))
 		rc = kc_error_errno(e, KC_EIO, errno, "stream '%s': cannot remove '%s'",
 				    name, dst.data);
 	kc_buf_release(&src);
@@ -360,34 +345,62 @@ void kc_stream_list_free(char **names, size_t n)
 	free(names);
 }
 
-/* Runs under the stream's meta lock: re-read, change, replace atomically. */
-int kc_stream_set_retention(struct kc_stream *s, unsigned hours, struct kc_error *e)
+int kc_stream_meta_lock(struct kc_stream *s, int *lockfd, struct kc_error *e)
+{
+	char *path = join(s->path, "lock");
+	int fd = open(path, O_RDWR | O_CLOEXEC), rc;
+
+	free(path);
+	while (fd >= 0 && flock(fd, LOCK_EX))
+		if (errno != EINTR) {
+			close(fd);
+			fd = -1;
+		}
+	if (fd < 0)
+		return kc_error_errno(e, KC_EIO, errno, "stream '%s': cannot lock",
+				      s->meta.name);
+	rc = read_meta(s, e);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	*lockfd = fd;
+	return 0;
+}
+
+void kc_stream_meta_unlock(int lockfd)
+{
+	if (lockfd >= 0)
+		close(lockfd);
+}
+
+int kc_stream_meta_save(struct kc_stream *s, struct kc_error *e)
 {
 	struct kc_buf text = KC_BUF_INIT;
-	char *lockpath = join(s->path, "lock"), *metapath = join(s->path, KC_META_FILE);
-	int rc = 0, fd;
+	char *path = join(s->path, KC_META_FILE);
+	int rc;
+
+	kc_meta_encode(&s->meta, &text);
+	rc = kc_file_replace(path, text.data, text.len, e);
+	kc_buf_release(&text);
+	free(path);
+	return rc;
+}
+
+int kc_stream_set_retention(struct kc_stream *s, unsigned hours, struct kc_error *e)
+{
+	int rc, fd;
 
 	if (hours < KC_RETENTION_MIN || hours > KC_RETENTION_MAX)
-		rc = kc_error_set(e, KC_EUSAGE,
-				  "retention %u hours is outside %d..%d "
-				  "(InvalidArgumentException)",
-				  hours, KC_RETENTION_MIN, KC_RETENTION_MAX);
-	fd = rc ? -1 : open(lockpath, O_RDWR | O_CLOEXEC);
-	if (!rc && (fd < 0 || flock(fd, LOCK_EX)))
-		rc = kc_error_errno(e, KC_EIO, errno, "stream '%s': cannot lock",
-				    s->meta.name);
-	if (!rc)
-		rc = read_meta(s, e);
-	if (!rc) {
-		s->meta.retention_hours = hours;
-		kc_meta_encode(&s->meta, &text);
-		rc = kc_file_replace(metapath, text.data, text.len, e);
-	}
-	if (fd >= 0)
-		close(fd);
-	kc_buf_release(&text);
-	free(lockpath);
-	free(metapath);
+		return kc_error_set(e, KC_EUSAGE,
+				    "retention %u hours is outside %d..%d "
+				    "(InvalidArgumentException)",
+				    hours, KC_RETENTION_MIN, KC_RETENTION_MAX);
+	if ((rc = kc_stream_meta_lock(s, &fd, e)))
+		return rc;
+	s->meta.retention_hours = hours;
+	rc = kc_stream_meta_save(s, e);
+	kc_stream_meta_unlock(fd);
 	return rc;
 }
 

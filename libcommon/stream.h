@@ -89,6 +89,15 @@ int kc_stream_delete(const char *root, const char *name, struct kc_error *e);
 int kc_stream_list(const char *root, char ***names, size_t *n, struct kc_error *e);
 void kc_stream_list_free(char **names, size_t n);
 
+/*
+ * Takes the stream's metadata lock (flock on its lock file) and re-reads
+ * s->meta under it; *lockfd is released by kc_stream_meta_unlock. While
+ * held, kc_stream_meta_save replaces stream.meta with s->meta atomically.
+ */
+int kc_stream_meta_lock(struct kc_stream *s, int *lockfd, struct kc_error *e);
+void kc_stream_meta_unlock(int lockfd);
+int kc_stream_meta_save(struct kc_stream *s, struct kc_error *e);
+
 /* Sets the retention period (24..8760 hours) under the stream's meta lock. */
 int kc_stream_set_retention(struct kc_stream *s, unsigned hours, struct kc_error *e);
 

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base64.h"
@@ -293,19 +294,59 @@ static void emit(struct kc_buf *out, const struct kc_record *r)
 		kc_cli_flush(&opts.cli, out);
 }
 
+/* One shard being read. */
 struct source {
+	uint64_t index;
 	struct kc_reader *r;
 	struct kc_record rec;
 	int has;
 	int dry;                 /* had nothing at the last look */
+	int active;              /* its parents are read to their ends */
+	int done;                /* closed and read to its end */
 };
 
-static void open_readers(struct kc_stream *s, struct source **out, size_t *n)
+/* Everything being read: the stream, its shards, the inotify watch. */
+static struct reading {
+	struct kc_stream *s;
+	struct source *v;
+	size_t n;
+	int whole;               /* all shards (not --shard or a sequence number) */
+	int wfd;
+	unsigned long meta_ino;
+	struct kc_buf out;
+} rd = { .wfd = -1 };
+
+static struct source *find(uint64_t index)
+{
+	for (size_t i = 0; i < rd.n; i++)
+		if (rd.v[i].index == index)
+			return &rd.v[i];
+	return NULL;
+}
+
+static void add_source(uint64_t index, const struct kc_iterator *it)
+{
+	struct kc_error e;
+	struct source *src;
+
+	rd.v = kc_xrealloc(rd.v, (rd.n + 1) * sizeof(*rd.v));
+	src = &rd.v[rd.n++];
+	memset(src, 0, sizeof(*src));
+	src->index = index;
+	if (kc_reader_open(rd.s, index, it, &src->r, &e))
+		kc_cli_fail(&e);
+	if (rd.wfd >= 0 &&
+	    inotify_add_watch(rd.wfd, src->r->dirpath, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+		close(rd.wfd);
+		rd.wfd = -1;
+	}
+}
+
+/* The one shard asked for with --shard or a sequence number. */
+static uint64_t chosen_shard(void)
 {
 	struct kc_error e;
 	unsigned long want = 0;
-	struct source *v;
-	size_t k = 0;
 
 	if (opts.shard && kc_shard_id_parse(opts.shard, &want, &e))
 		kc_cli_usage(&opts.cli, "--shard: %s", e.msg);
@@ -315,56 +356,159 @@ static void open_readers(struct kc_stream *s, struct source **out, size_t *n)
 				     "shard %" PRIu64 ", not %lu", opts.seq_shard, want);
 		want = (unsigned long)opts.seq_shard;
 	}
-	if ((opts.shard || opts.seq_given) && !kc_stream_shard(s, want)) {
+	if (!kc_stream_shard(rd.s, want)) {
 		char id[32];
 		kc_shard_id_format(want, id);
-		kc_error_set(&e, KC_ENOENT, "stream '%s': no shard %s", s->meta.name, id);
+		kc_error_set(&e, KC_ENOENT, "stream '%s': no shard %s", rd.s->meta.name, id);
 		kc_cli_fail(&e);
 	}
-	v = kc_xcalloc(s->meta.nshards, sizeof(*v));
-	for (size_t i = 0; i < s->meta.nshards; i++) {
-		uint64_t index = s->meta.shards[i].index;
-		if ((opts.shard || opts.seq_given) && index != want)
-			continue;
-		if (kc_reader_open(s, index, &opts.it, &v[k].r, &e))
-			kc_cli_fail(&e);
-		k++;
-	}
-	*out = v;
-	*n = k;
+	return want;
 }
 
-/* Fills every source's next record; returns the earliest, or -1. */
-static long pick(struct source *v, size_t n)
+static unsigned long meta_ino(void)
+{
+	struct stat st;
+
+	return fstatat(rd.s->dirfd, KC_META_FILE, &st, 0) ? 0 : (unsigned long)st.st_ino;
+}
+
+static void open_sources(void)
+{
+	rd.whole = !opts.shard && !opts.seq_given;
+	rd.meta_ino = meta_ino();
+	if (!rd.whole) {
+		add_source(chosen_shard(), &opts.it);
+		rd.v[0].active = 1;
+		return;
+	}
+	for (size_t i = 0; i < rd.s->meta.nshards; i++)
+		add_source(rd.s->meta.shards[i].index, &opts.it);
+}
+
+/* Re-reads stream.meta after a reshard and starts reading new shards. */
+static void refresh_map(void)
+{
+	static const struct kc_iterator start = { KC_ITER_TRIM_HORIZON, 0, 0 };
+	struct kc_error e;
+	unsigned long ino = meta_ino();
+
+	if (!rd.whole || ino == rd.meta_ino)
+		return;
+	rd.meta_ino = ino;
+	if (kc_stream_reload(rd.s, &e))
+		kc_cli_fail(&e);
+	for (size_t i = 0; i < rd.s->meta.nshards; i++)
+		if (!find(rd.s->meta.shards[i].index))
+			add_source(rd.s->meta.shards[i].index, &start);
+}
+
+/* Fills every active source's next record; returns the earliest, or -1. */
+static long pick(void)
 {
 	struct kc_error e;
 	long best = -1;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!v[i].has && !v[i].dry) {
-			int rc = kc_reader_next(v[i].r, &v[i].rec, &e);
+	for (size_t i = 0; i < rd.n; i++) {
+		struct source *v = &rd.v[i];
+		if (!v->active || v->done)
+			continue;
+		if (!v->has && !v->dry) {
+			int rc = kc_reader_next(v->r, &v->rec, &e);
 			if (rc < 0)
 				kc_cli_fail(&e);
-			v[i].has = rc;
-			v[i].dry = !rc;
+			v->has = rc;
+			v->dry = !rc;
 		}
-		if (v[i].has && (best < 0 || v[i].rec.arrival_ms < v[best].rec.arrival_ms))
+		if (v->has && (best < 0 || v->rec.arrival_ms < rd.v[best].rec.arrival_ms))
 			best = (long)i;
 	}
 	return best;
 }
 
-/* Sets up inotify on each shard directory; -1 means poll instead. */
-static int watch(struct source *v, size_t n)
+/* get-records' ChildShards for a shard read to its end. */
+static void add_child_shards(const struct source *src)
+{
+	const struct kc_stream_meta *m = &rd.s->meta;
+	char id[32];
+	int first = 1;
+
+	kc_shard_id_format((unsigned long)src->index, id);
+	kc_buf_addf(&rd.out, "{\"ShardId\":\"%s\",\"ChildShards\":[", id);
+	for (size_t i = 0; i < m->nshards; i++) {
+		const struct kc_shard_info *c = &m->shards[i];
+		char start[40], end[40];
+		if (c->parent != src->index && c->adjacent != src->index)
+			continue;
+		kc_shard_id_format((unsigned long)c->index, id);
+		kc_u128_format(c->start, start);
+		kc_u128_format(c->end, end);
+		kc_buf_addf(&rd.out, "%s{\"ShardId\":\"%s\",\"ParentShards\":[", first ? "" : ",", id);
+		kc_shard_id_format((unsigned long)c->parent, id);
+		kc_buf_addf(&rd.out, "\"%s\"", id);
+		if (c->adjacent != KC_NO_SHARD) {
+			kc_shard_id_format((unsigned long)c->adjacent, id);
+			kc_buf_addf(&rd.out, ",\"%s\"", id);
+		}
+		kc_buf_addf(&rd.out, "],\"HashKeyRange\":{\"StartingHashKey\":\"%s\","
+			    "\"EndingHashKey\":\"%s\"}}", start, end);
+		first = 0;
+	}
+	kc_buf_adds(&rd.out, "]}\n");
+}
+
+static int parents_done(const struct source *src)
+{
+	const struct kc_shard_info *sh = kc_stream_shard(rd.s, src->index);
+	const struct source *p;
+
+	if (!sh)
+		return 1;
+	p = sh->parent == KC_NO_SHARD ? NULL : find(sh->parent);
+	if (p && !p->done)
+		return 0;
+	p = sh->adjacent == KC_NO_SHARD ? NULL : find(sh->adjacent);
+	return !p || p->done;
+}
+
+/*
+ * Marks closed shards read to their ends as done, and lets shards whose
+ * parents are done be read: a key's records come out in put order across
+ * splits and merges. Returns whether anything changed.
+ */
+static int advance(void)
+{
+	int changed = 0;
+
+	for (size_t i = 0; i < rd.n; i++) {
+		struct source *v = &rd.v[i];
+		const struct kc_shard_info *sh = kc_stream_shard(rd.s, v->index);
+		if (v->done || !v->active || !v->dry || !sh || !sh->closed ||
+		    v->r->pos < sh->end_offset)
+			continue;
+		v->done = 1;
+		changed = 1;
+		if (opts.mode == OUT_JSON)
+			add_child_shards(v);
+	}
+	for (size_t i = 0; i < rd.n; i++) {
+		struct source *v = &rd.v[i];
+		if (!v->active && parents_done(v)) {
+			v->active = 1;
+			changed = 1;
+		}
+	}
+	return changed;
+}
+
+/* Sets up inotify on the stream directory (for stream.meta); -1: poll. */
+static int watch_stream(void)
 {
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 
-	for (size_t i = 0; fd >= 0 && i < n; i++)
-		if (inotify_add_watch(fd, v[i].r->dirpath,
-				      IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
-			close(fd);
-			fd = -1;
-		}
+	if (fd >= 0 && inotify_add_watch(fd, rd.s->path, IN_MOVED_TO) < 0) {
+		close(fd);
+		fd = -1;
+	}
 	return fd;
 }
 
@@ -385,48 +529,47 @@ static void wait_for_data(int fd)
 
 int main(int argc, char **argv)
 {
-	struct kc_buf out = KC_BUF_INIT;
-	struct kc_stream *s;
 	struct kc_error e;
-	struct source *v;
-	size_t n;
 	uint64_t count = 0;
-	int wfd = -1;
 	char *root;
 
 	kc_cli_init(&opts.cli, usage);
 	parse_options(argc, argv);
 	root = kc_root_resolve(opts.cli.dir);
-	if (kc_stream_open(root, opts.cli.stream, &s, &e))
+	if (kc_stream_open(root, opts.cli.stream, &rd.s, &e))
 		kc_cli_fail(&e);
 	free(root);
-	open_readers(s, &v, &n);
 	if (opts.follow)
-		wfd = watch(v, n);
+		rd.wfd = watch_stream();
+	open_sources();
+	advance();
 	while (!opts.limit || count < opts.limit) {
-		long i = pick(v, n);
-		if (i < 0) {
-			if (!opts.follow)
-				break;
-			kc_cli_flush(&opts.cli, &out);
-			wait_for_data(wfd);
-			for (size_t k = 0; k < n; k++)
-				v[k].dry = 0;
+		long i = pick();
+		if (i >= 0) {
+			emit(&rd.out, &rd.v[i].rec);
+			rd.v[i].has = 0;
+			count++;
 			continue;
 		}
-		emit(&out, &v[i].rec);
-		v[i].has = 0;
-		count++;
+		if (advance())
+			continue;
+		if (!opts.follow)
+			break;
+		kc_cli_flush(&opts.cli, &rd.out);
+		wait_for_data(rd.wfd);
+		refresh_map();
+		for (size_t k = 0; k < rd.n; k++)
+			rd.v[k].dry = 0;
 	}
-	kc_cli_flush(&opts.cli, &out);
-	for (size_t i = 0; i < n; i++)
-		kc_reader_close(v[i].r);
-	free(v);
-	kc_stream_close(s);
-	kc_buf_release(&out);
+	kc_cli_flush(&opts.cli, &rd.out);
+	for (size_t i = 0; i < rd.n; i++)
+		kc_reader_close(rd.v[i].r);
+	free(rd.v);
+	kc_stream_close(rd.s);
+	kc_buf_release(&rd.out);
 	kc_buf_release(&opts.literals);
 	free(opts.ops);
-	if (wfd >= 0)
-		close(wfd);
+	if (rd.wfd >= 0)
+		close(rd.wfd);
 	return 0;
 }

@@ -55,18 +55,18 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* One shard's share of the batch being built. */
+/* One shard's share of the batch being built; batches[] is by shard index. */
 struct shard_batch {
-	struct kc_shard_writer *w;
+	struct kc_shard_writer *w;   /* NULL for a closed shard */
 	struct kc_buf frames;
 	size_t n, cap;
 	uint64_t *offsets;
-	int failed;
+	int done, failed;
 };
 
 /* One input record of the batch, in input order. */
 struct item {
-	long shard;              /* position in batches, or -1: rejected */
+	long shard;              /* shard index, or -1: rejected */
 	size_t idx;              /* frame index, or error offset in errors */
 };
 
@@ -101,7 +101,7 @@ static struct state {
 	size_t pending_bytes;
 	uint64_t recno;
 	int bad;                 /* some record was rejected */
-	long fixed_shard;        /* shard of every record, or -1 */
+	long fixed_shard;        /* shard index of every record, or -1 */
 	uint64_t rng;
 	struct kc_buf out, deferred;
 	uint64_t last_sync_ns;
@@ -254,6 +254,14 @@ static void random_key(char out[16])
 		out[i] = hex[x & 15];
 }
 
+/* The index of the open shard for hash h. */
+static long route(kc_u128 h)
+{
+	long pos = kc_stream_route(st.stream, h);
+
+	return pos < 0 ? -1 : (long)st.stream->meta.shards[pos].index;
+}
+
 /* Adds a valid record to its shard's batch. */
 static void add_record(const char *key, size_t keylen, const char *data,
 		       size_t datalen, const kc_u128 *ehk)
@@ -263,7 +271,7 @@ static void add_record(const char *key, size_t keylen, const char *data,
 	long pos = st.fixed_shard;
 
 	if (pos < 0)
-		pos = kc_stream_route(st.stream, ehk ? *ehk : kc_hashkey_of(key, keylen));
+		pos = route(ehk ? *ehk : kc_hashkey_of(key, keylen));
 	b = &st.batches[pos];
 	kc_frame_append(&b->frames, key, keylen, data, datalen, ehk);
 	if (st.nitems == st.items_cap) {
@@ -424,26 +432,120 @@ static void sync_all(void)
 
 static int wait_ms(void);
 
+/* Opens writers for the open shards of the current map; sets fixed_shard. */
+static void open_writers(void)
+{
+	const struct kc_stream_meta *m = &st.stream->meta;
+	struct kc_error e;
+	size_t open = 0;
+	long only = -1;
+
+	if (m->next_shard > st.nbatches) {
+		st.batches = kc_xrealloc(st.batches, m->next_shard * sizeof(*st.batches));
+		memset(st.batches + st.nbatches, 0,
+		       (m->next_shard - st.nbatches) * sizeof(*st.batches));
+		st.nbatches = m->next_shard;
+	}
+	for (size_t i = 0; i < m->nshards; i++) {
+		const struct kc_shard_info *s = &m->shards[i];
+		struct shard_batch *b = &st.batches[s->index];
+		if (s->closed)
+			continue;
+		if (!b->w && kc_shard_writer_open(st.stream, s->index, &b->w, &e))
+			kc_cli_fail(&e);
+		kc_shard_writer_seen_meta(b->w);
+		open++;
+		only = (long)s->index;
+	}
+	/* One open shard, or one fixed hash: route once, not per record. */
+	st.fixed_shard = -1;
+	if (open == 1)
+		st.fixed_shard = only;
+	else if (opts.has_ehk && !opts.json)
+		st.fixed_shard = route(opts.ehk);
+	else if (opts.key && !opts.json)
+		st.fixed_shard = route(kc_hashkey_of(opts.key, strlen(opts.key)));
+}
+
+/*
+ * The shard map changed under us (a split, merge or scale): re-read it and
+ * move the records waiting for shards that are now closed to the open
+ * shards that hold their hash keys, keeping input order.
+ */
+static void reroute(void)
+{
+	struct kc_error e;
+	size_t *cursor;
+
+	if (kc_stream_reload(st.stream, &e))
+		kc_cli_fail(&e);
+	open_writers();
+	cursor = kc_xcalloc(st.nbatches, sizeof(*cursor));
+	for (size_t i = 0; i < st.nitems; i++) {
+		struct item *it = &st.items[i];
+		struct shard_batch *from, *to;
+		const struct kc_shard_info *sh;
+		const char *f;
+		long dst;
+
+		if (it->shard < 0)
+			continue;
+		from = &st.batches[it->shard];
+		sh = kc_stream_shard(st.stream, (uint64_t)it->shard);
+		if (from->done || (sh && !sh->closed))
+			continue;
+		f = from->frames.data + cursor[it->shard];
+		cursor[it->shard] += kc_frame_size_at(f);
+		dst = route(kc_frame_hash(f));
+		to = &st.batches[dst];
+		kc_buf_add(&to->frames, f, kc_frame_size_at(f));
+		it->shard = dst;
+		it->idx = to->n++;
+	}
+	for (size_t i = 0; i < st.nbatches; i++) {
+		const struct kc_shard_info *sh = kc_stream_shard(st.stream, i);
+		if (cursor[i] && sh && sh->closed) {
+			kc_buf_reset(&st.batches[i].frames);
+			st.batches[i].n = 0;
+		}
+	}
+	free(cursor);
+}
+
+/* Appends each waiting shard batch once; 1 if the map changed meanwhile. */
+static int append_all(int *failed, struct kc_error *e)
+{
+	for (size_t i = 0; i < st.nbatches; i++) {
+		struct shard_batch *b = &st.batches[i];
+		int rc;
+
+		if (!b->n || b->done || *failed)
+			continue;
+		if (b->n > b->cap) {
+			b->cap = b->n;
+			b->offsets = kc_xrealloc(b->offsets, b->cap * sizeof(uint64_t));
+		}
+		rc = kc_shard_append(b->w, &b->frames, b->n, opts.sync, b->offsets, e);
+		if (rc == -KC_ECLOSED || rc == -KC_ESTALE)
+			return 1;
+		if (rc) {
+			b->failed = 1;
+			*failed = 1;
+		} else {
+			b->done = 1;
+		}
+	}
+	return 0;
+}
+
 /* Appends every shard's batch, then acknowledges in input order. */
 static void commit(void)
 {
 	struct kc_error e;
 	int failed = 0;
 
-	for (size_t i = 0; i < st.nbatches; i++) {
-		struct shard_batch *b = &st.batches[i];
-		if (!b->n)
-			continue;
-		if (b->n > b->cap) {
-			b->cap = b->n;
-			b->offsets = kc_xrealloc(b->offsets, b->cap * sizeof(uint64_t));
-		}
-		if (!failed && !kc_shard_append(b->w, &b->frames, b->n, opts.sync,
-						 b->offsets, &e))
-			continue;
-		b->failed = 1;
-		failed = 1;
-	}
+	while (append_all(&failed, &e))
+		reroute();
 	if (opts.print_seq) {
 		struct kc_buf *dst = opts.sync == KC_SYNC_INTERVAL ? &st.deferred : &st.out;
 		for (size_t i = 0; i < st.nitems; i++)
@@ -460,6 +562,7 @@ static void commit(void)
 	for (size_t i = 0; i < st.nbatches; i++) {
 		kc_buf_reset(&st.batches[i].frames);
 		st.batches[i].n = 0;
+		st.batches[i].done = 0;
 	}
 	st.nitems = 0;
 	st.pending_bytes = 0;
@@ -472,33 +575,12 @@ static void commit(void)
 static void open_stream(void)
 {
 	struct kc_error e;
-	size_t open = 0;
-	long only = -1;
 	char *root = kc_root_resolve(opts.cli.dir);
 
 	if (kc_stream_open(root, opts.cli.stream, &st.stream, &e))
 		kc_cli_fail(&e);
 	free(root);
-	st.nbatches = st.stream->meta.nshards;
-	st.batches = kc_xcalloc(st.nbatches, sizeof(*st.batches));
-	for (size_t i = 0; i < st.nbatches; i++) {
-		const struct kc_shard_info *s = &st.stream->meta.shards[i];
-		if (s->closed)
-			continue;
-		if (kc_shard_writer_open(st.stream, s->index, &st.batches[i].w, &e))
-			kc_cli_fail(&e);
-		open++;
-		only = (long)i;
-	}
-	/* One open shard, or one fixed hash: route once, not per record. */
-	st.fixed_shard = -1;
-	if (open == 1)
-		st.fixed_shard = only;
-	else if (opts.has_ehk && !opts.json)
-		st.fixed_shard = kc_stream_route(st.stream, opts.ehk);
-	else if (opts.key && !opts.json)
-		st.fixed_shard = kc_stream_route(st.stream,
-						 kc_hashkey_of(opts.key, strlen(opts.key)));
+	open_writers();
 	if (getentropy(&st.rng, sizeof(st.rng)) || !st.rng)
 		st.rng = (uint64_t)kc_now_ms() | 1;
 }

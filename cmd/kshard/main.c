@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "json.h"
 #include "name.h"
+#include "reshard.h"
 #include "seqno.h"
 #include "stream.h"
 #include "units.h"
@@ -19,7 +20,10 @@ static const char usage[] =
 	"       kshard [-d DIR] list [--json]\n"
 	"       kshard [-d DIR] describe STREAM\n"
 	"       kshard [-d DIR] delete STREAM\n"
-	"       kshard [-d DIR] retention STREAM [HOURS]\n";
+	"       kshard [-d DIR] retention STREAM [HOURS]\n"
+	"       kshard [-d DIR] split STREAM SHARD HASHKEY\n"
+	"       kshard [-d DIR] merge STREAM SHARD ADJACENT\n"
+	"       kshard [-d DIR] scale STREAM COUNT\n";
 
 enum { OPT_RETENTION = 0x100, OPT_MAX_RECORD, OPT_SEGMENT, OPT_JSON };
 
@@ -237,6 +241,42 @@ static void retention(const char *name, const char *hours)
 	kc_stream_close(s);
 }
 
+static uint64_t shard_arg(const char *arg)
+{
+	struct kc_error e;
+	unsigned long v;
+
+	if (kc_shard_id_parse(arg, &v, &e))
+		kc_cli_usage(&opts.cli, "%s", e.msg);
+	return v;
+}
+
+/* split, merge and scale: argv[0] is the command, argv[1] the stream. */
+static void reshard(char **argv)
+{
+	struct kc_stream *s;
+	struct kc_error e;
+	kc_u128 key;
+	uint64_t n;
+	int rc;
+
+	check(kc_stream_open(opts.root, argv[1], &s, &e), &e);
+	if (!strcmp(argv[0], "split")) {
+		if (kc_u128_parse(argv[3], strlen(argv[3]), &key))
+			kc_cli_usage(&opts.cli, "split: '%s' is not a hash key in "
+				     "0..2^128-1", argv[3]);
+		rc = kc_reshard_split(s, shard_arg(argv[2]), key, &e);
+	} else if (!strcmp(argv[0], "merge")) {
+		rc = kc_reshard_merge(s, shard_arg(argv[2]), shard_arg(argv[3]), &e);
+	} else {
+		if (kc_parse_uint("scale", argv[2], 1, KC_SHARDS_MAX, &n, &e))
+			kc_cli_usage(&opts.cli, "%s", e.msg);
+		rc = kc_reshard_scale(s, (unsigned)n, &e);
+	}
+	kc_stream_close(s);
+	check(rc, &e);
+}
+
 /* Checks the positional argument count of a command: min..max after it. */
 static void need_args(int argc, int min, int max, const char *cmd)
 {
@@ -259,8 +299,8 @@ int main(int argc, char **argv)
 	cmd = argv[0];
 	/* -s STREAM stands for the STREAM operand of a command. */
 	if (opts.cli.stream && strcmp(cmd, "list")) {
-		static char *v[4];
-		if (argc > 2)
+		static char *v[8];
+		if (argc > 6)
 			kc_cli_usage(&opts.cli, "%s: wrong number of arguments", cmd);
 		v[0] = argv[0];
 		v[1] = (char *)opts.cli.stream;
@@ -289,6 +329,12 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "retention")) {
 		need_args(n, 1, 2, cmd);
 		retention(argv[1], n == 2 ? argv[2] : NULL);
+	} else if (!strcmp(cmd, "split") || !strcmp(cmd, "merge")) {
+		need_args(n, 3, 3, cmd);
+		reshard(argv);
+	} else if (!strcmp(cmd, "scale")) {
+		need_args(n, 2, 2, cmd);
+		reshard(argv);
 	} else {
 		kc_cli_usage(&opts.cli, "unknown command '%s'", cmd);
 	}
