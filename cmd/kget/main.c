@@ -13,8 +13,11 @@
 
 #include "base64.h"
 #include "cli.h"
+#include "consume.h"
 #include "json.h"
+#include "metrics.h"
 #include "name.h"
+#include "output.h"
 #include "reader.h"
 #include "seqno.h"
 #include "stream.h"
@@ -24,18 +27,14 @@
 static const char usage[] =
 	"usage: kget [-d DIR] -s STREAM [--shard ID] [--from POSITION] [-n N] [-f]\n"
 	"            [-0 | --json | -F FORMAT] [-qv]\n"
+	"       kget [-d DIR] -s STREAM --consumer NAME [--exec CMD] [--batch N]\n"
+	"            [--max-retries N] [--from POSITION] [-n N] [-f]\n"
+	"            [-0 | --json | -F FORMAT] [-qv]\n"
 	"POSITION: trim-horizon | latest | at-sequence=SEQ | after-sequence=SEQ |\n"
 	"          at-timestamp=TIME\n";
 
-enum { OPT_SHARD = 0x100, OPT_FROM, OPT_JSON };
-enum out_mode { OUT_LINES, OUT_JSON, OUT_FORMAT };
-
-/* A step of a -F format: literal text or one field. */
-struct fmt_op {
-	char field;              /* 0 for literal, else s k d t T S */
-	size_t start, len;       /* literal bytes in opts.literals */
-};
-
+enum { OPT_SHARD = 0x100, OPT_FROM, OPT_JSON, OPT_CONSUMER, OPT_EXEC, OPT_BATCH,
+       OPT_RETRIES };
 static struct opts {
 	struct kc_cli cli;
 	const char *shard;
@@ -44,11 +43,10 @@ static struct opts {
 	uint64_t seq_shard;
 	uint64_t limit;
 	int follow;
-	char delim;
-	enum out_mode mode;
-	struct fmt_op *ops;
-	size_t nops;
-	struct kc_buf literals;
+	struct kget_output out;
+	const char *consumer, *exec;
+	uint64_t batch;
+	unsigned max_retries;
 } opts;
 
 static const struct option longopts[] = {
@@ -60,6 +58,10 @@ static const struct option longopts[] = {
 	{ "null", no_argument, NULL, '0' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "format", required_argument, NULL, 'F' },
+	{ "consumer", required_argument, NULL, OPT_CONSUMER },
+	{ "exec", required_argument, NULL, OPT_EXEC },
+	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "max-retries", required_argument, NULL, OPT_RETRIES },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -114,55 +116,17 @@ static void parse_from(const char *arg)
 	}
 }
 
-static void add_literal(const char *p, size_t n)
-{
-	struct fmt_op *op;
-
-	if (opts.nops && opts.ops[opts.nops - 1].field == 0) {
-		opts.ops[opts.nops - 1].len += n;
-	} else {
-		opts.ops = kc_xrealloc(opts.ops, (opts.nops + 1) * sizeof(*op));
-		op = &opts.ops[opts.nops++];
-		op->field = 0;
-		op->start = opts.literals.len;
-		op->len = n;
-	}
-	kc_buf_add(&opts.literals, p, n);
-}
-
-/* Compiles -F FORMAT once into a list of steps. */
-static void parse_format(const char *f)
-{
-	for (; *f; f++) {
-		char c = f[1];
-		if (*f == '%') {
-			if (c == '%') {
-				add_literal("%", 1);
-			} else if (c && strchr("skdtTS", c)) {
-				opts.ops = kc_xrealloc(opts.ops,
-						       (opts.nops + 1) * sizeof(*opts.ops));
-				opts.ops[opts.nops++] = (struct fmt_op){ c, 0, 0 };
-			} else {
-				kc_cli_usage(&opts.cli, "-F: unknown field '%%%c'", c ? c : ' ');
-			}
-			f++;
-		} else if (*f == '\\' && c && strchr("nt0\\", c)) {
-			char lit = c == 'n' ? '\n' : c == 't' ? '\t' : c == '0' ? '\0' : '\\';
-			add_literal(&lit, 1);
-			f++;
-		} else {
-			add_literal(f, 1);
-		}
-	}
-}
-
 static void parse_options(int argc, char **argv)
 {
 	struct kc_error e;
 	int c, modes = 0;
+	uint64_t v;
+	char bad;
 
-	opts.delim = '\n';
+	opts.out.delim = '\n';
 	opts.it.type = KC_ITER_TRIM_HORIZON;
+	opts.batch = 1000;
+	opts.max_retries = 3;
 	while ((c = getopt_long(argc, argv, KC_CLI_SHORTOPTS "n:f0F:", longopts,
 				NULL)) != -1) {
 		if (kc_cli_option(&opts.cli, c, optarg))
@@ -182,19 +146,33 @@ static void parse_options(int argc, char **argv)
 			opts.follow = 1;
 			break;
 		case '0':
-			opts.delim = '\0';
+			opts.out.delim = '\0';
 			modes |= 1;
 			break;
 		case OPT_JSON:
-			opts.mode = OUT_JSON;
+			opts.out.mode = OUT_JSON;
 			modes |= 2;
 			break;
 		case 'F':
-			opts.mode = OUT_FORMAT;
-			opts.nops = 0;     /* a later -F replaces an earlier one */
-			kc_buf_reset(&opts.literals);
-			parse_format(optarg);
+			/* A later -F replaces an earlier one. */
+			if (kget_output_format(&opts.out, optarg, &bad))
+				kc_cli_usage(&opts.cli, "-F: unknown field '%%%c'", bad);
 			modes |= 4;
+			break;
+		case OPT_CONSUMER:
+			opts.consumer = optarg;
+			break;
+		case OPT_EXEC:
+			opts.exec = optarg;
+			break;
+		case OPT_BATCH:
+			if (kc_parse_uint("--batch", optarg, 1, 10000, &opts.batch, &e))
+				kc_cli_usage(&opts.cli, "%s", e.msg);
+			break;
+		case OPT_RETRIES:
+			if (kc_parse_uint("--max-retries", optarg, 0, 1000, &v, &e))
+				kc_cli_usage(&opts.cli, "%s", e.msg);
+			opts.max_retries = (unsigned)v;
 			break;
 		}
 	}
@@ -202,96 +180,12 @@ static void parse_options(int argc, char **argv)
 		kc_cli_usage(&opts.cli, "unexpected argument '%s'", argv[optind]);
 	if (modes & (modes - 1))
 		kc_cli_usage(&opts.cli, "-0, --json and -F cannot be combined");
+	if ((opts.exec || opts.batch != 1000) && !opts.consumer)
+		kc_cli_usage(&opts.cli, "--exec and --batch need --consumer");
+	if (opts.consumer && (opts.shard || opts.seq_given))
+		kc_cli_usage(&opts.cli, "--consumer reads the shards it leases: "
+			     "--shard and sequence numbers do not apply");
 	kc_cli_need_stream(&opts.cli);
-}
-
-static void add_seq(struct kc_buf *out, const struct kc_record *r)
-{
-	char seq[40];
-
-	kc_seqno_format(r->shard, r->offset, seq);
-	kc_buf_add(out, seq, KC_SEQNO_LEN);
-}
-
-static void add_base64(struct kc_buf *out, const char *p, size_t n)
-{
-	size_t len = kc_base64_encoded_len(n);
-
-	kc_buf_grow(out, len);
-	kc_base64_encode(p, n, out->data + out->len);
-	out->len += len;
-	out->data[out->len] = '\0';
-}
-
-static void add_field(struct kc_buf *out, char field, const struct kc_record *r)
-{
-	char buf[40];
-
-	switch (field) {
-	case 's':
-		add_seq(out, r);
-		break;
-	case 'k':
-		kc_buf_add(out, r->key, r->keylen);
-		break;
-	case 'd':
-		kc_buf_add(out, r->data, r->datalen);
-		break;
-	case 't':
-		kc_buf_add(out, buf, (size_t)kc_format_time(r->arrival_ms, buf));
-		break;
-	case 'T':
-		kc_buf_addf(out, "%" PRId64, r->arrival_ms);
-		break;
-	case 'S':
-		kc_shard_id_format((unsigned long)r->shard, buf);
-		kc_buf_adds(out, buf);
-		break;
-	}
-}
-
-/* One get-records Records entry plus ShardId. */
-static void add_json(struct kc_buf *out, const struct kc_record *r)
-{
-	char buf[40];
-
-	kc_buf_adds(out, "{\"SequenceNumber\":\"");
-	add_seq(out, r);
-	kc_buf_adds(out, "\",\"ApproximateArrivalTimestamp\":\"");
-	kc_buf_add(out, buf, (size_t)kc_format_time(r->arrival_ms, buf));
-	kc_buf_adds(out, "\",\"Data\":\"");
-	add_base64(out, r->data, r->datalen);
-	kc_buf_adds(out, "\",\"PartitionKey\":");
-	kc_json_add_string(out, r->key, r->keylen);
-	kc_shard_id_format((unsigned long)r->shard, buf);
-	kc_buf_addf(out, ",\"ShardId\":\"%s\"}\n", buf);
-}
-
-static void emit(struct kc_buf *out, const struct kc_record *r)
-{
-	switch (opts.mode) {
-	case OUT_LINES:
-		kc_buf_grow(out, r->datalen + 1);
-		memcpy(out->data + out->len, r->data, r->datalen);
-		out->len += r->datalen;
-		out->data[out->len++] = opts.delim;
-		out->data[out->len] = '\0';
-		break;
-	case OUT_JSON:
-		add_json(out, r);
-		break;
-	case OUT_FORMAT:
-		for (size_t i = 0; i < opts.nops; i++) {
-			const struct fmt_op *op = &opts.ops[i];
-			if (op->field)
-				add_field(out, op->field, r);
-			else
-				kc_buf_add(out, opts.literals.data + op->start, op->len);
-		}
-		break;
-	}
-	if (out->len >= (64u << 10))
-		kc_cli_flush(&opts.cli, out);
 }
 
 /* One shard being read. */
@@ -303,7 +197,22 @@ struct source {
 	int dry;                 /* had nothing at the last look */
 	int active;              /* its parents are read to their ends */
 	int done;                /* closed and read to its end */
+	struct kc_metrics_counts m;  /* read since the last metrics update */
+	int64_t last_ms;         /* arrival of the last record read */
 };
+
+/* Adds what source v read to its shard's metrics (best effort). */
+static void note_metrics(struct source *v)
+{
+	struct kc_error ignore;
+	int64_t now = kc_now_ms();
+
+	if (!v->m.outgoing_records)
+		return;
+	v->m.iterator_age_ms = now > v->last_ms ? (uint64_t)(now - v->last_ms) : 0;
+	kc_metrics_add(v->r->dirfd, now, &v->m, &ignore);
+	memset(&v->m, 0, sizeof(v->m));
+}
 
 /* Everything being read: the stream, its shards, the inotify watch. */
 static struct reading {
@@ -335,11 +244,7 @@ static void add_source(uint64_t index, const struct kc_iterator *it)
 	src->index = index;
 	if (kc_reader_open(rd.s, index, it, &src->r, &e))
 		kc_cli_fail(&e);
-	if (rd.wfd >= 0 &&
-	    inotify_add_watch(rd.wfd, src->r->dirpath, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
-		close(rd.wfd);
-		rd.wfd = -1;
-	}
+	rd.wfd = kget_watch_shard(rd.wfd, src->r->dirpath);
 }
 
 /* The one shard asked for with --shard or a sequence number. */
@@ -425,37 +330,6 @@ static long pick(void)
 	return best;
 }
 
-/* get-records' ChildShards for a shard read to its end. */
-static void add_child_shards(const struct source *src)
-{
-	const struct kc_stream_meta *m = &rd.s->meta;
-	char id[32];
-	int first = 1;
-
-	kc_shard_id_format((unsigned long)src->index, id);
-	kc_buf_addf(&rd.out, "{\"ShardId\":\"%s\",\"ChildShards\":[", id);
-	for (size_t i = 0; i < m->nshards; i++) {
-		const struct kc_shard_info *c = &m->shards[i];
-		char start[40], end[40];
-		if (c->parent != src->index && c->adjacent != src->index)
-			continue;
-		kc_shard_id_format((unsigned long)c->index, id);
-		kc_u128_format(c->start, start);
-		kc_u128_format(c->end, end);
-		kc_buf_addf(&rd.out, "%s{\"ShardId\":\"%s\",\"ParentShards\":[", first ? "" : ",", id);
-		kc_shard_id_format((unsigned long)c->parent, id);
-		kc_buf_addf(&rd.out, "\"%s\"", id);
-		if (c->adjacent != KC_NO_SHARD) {
-			kc_shard_id_format((unsigned long)c->adjacent, id);
-			kc_buf_addf(&rd.out, ",\"%s\"", id);
-		}
-		kc_buf_addf(&rd.out, "],\"HashKeyRange\":{\"StartingHashKey\":\"%s\","
-			    "\"EndingHashKey\":\"%s\"}}", start, end);
-		first = 0;
-	}
-	kc_buf_adds(&rd.out, "]}\n");
-}
-
 static int parents_done(const struct source *src)
 {
 	const struct kc_shard_info *sh = kc_stream_shard(rd.s, src->index);
@@ -487,8 +361,8 @@ static int advance(void)
 			continue;
 		v->done = 1;
 		changed = 1;
-		if (opts.mode == OUT_JSON)
-			add_child_shards(v);
+		if (opts.out.mode == OUT_JSON)
+			kget_output_child_shards(&rd.s->meta, v->index, &rd.out);
 	}
 	for (size_t i = 0; i < rd.n; i++) {
 		struct source *v = &rd.v[i];
@@ -503,17 +377,30 @@ static int advance(void)
 /* Sets up inotify on the stream directory (for stream.meta); -1: poll. */
 static int watch_stream(void)
 {
+	return kget_watch(rd.s);
+}
+
+int kget_watch(const struct kc_stream *s)
+{
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 
-	if (fd >= 0 && inotify_add_watch(fd, rd.s->path, IN_MOVED_TO) < 0) {
+	if (fd >= 0 && inotify_add_watch(fd, s->path, IN_MOVED_TO) < 0) {
 		close(fd);
 		fd = -1;
 	}
 	return fd;
 }
 
-/* Sleeps until a shard directory changes (or briefly, without inotify). */
-static void wait_for_data(int fd)
+int kget_watch_shard(int fd, const char *dirpath)
+{
+	if (fd >= 0 && inotify_add_watch(fd, dirpath, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+void kget_wait(int fd, int timeout_ms)
 {
 	char events[4096] __attribute__((aligned(8)));
 	struct pollfd p = { fd, POLLIN, 0 };
@@ -522,7 +409,7 @@ static void wait_for_data(int fd)
 		poll(NULL, 0, 50);
 		return;
 	}
-	if (poll(&p, 1, 1000) > 0)
+	if (poll(&p, 1, timeout_ms) > 0)
 		while (read(fd, events, sizeof(events)) > 0)
 			;
 }
@@ -539,6 +426,15 @@ int main(int argc, char **argv)
 	if (kc_stream_open(root, opts.cli.stream, &rd.s, &e))
 		kc_cli_fail(&e);
 	free(root);
+	if (opts.consumer) {
+		struct kget_consume_opts co = { &opts.cli, &opts.out, opts.consumer,
+						opts.exec, opts.batch, opts.max_retries,
+						&opts.it, opts.limit, opts.follow };
+		int rc = kget_consume(rd.s, &co);
+		kc_stream_close(rd.s);
+		kget_output_release(&opts.out);
+		return rc;
+	}
 	if (opts.follow)
 		rd.wfd = watch_stream();
 	open_sources();
@@ -546,7 +442,15 @@ int main(int argc, char **argv)
 	while (!opts.limit || count < opts.limit) {
 		long i = pick();
 		if (i >= 0) {
-			emit(&rd.out, &rd.v[i].rec);
+			struct source *v = &rd.v[i];
+			kget_output_record(&opts.out, &rd.out, &v->rec);
+			v->m.outgoing_records++;
+			v->m.outgoing_bytes += v->rec.keylen + v->rec.datalen;
+			v->last_ms = v->rec.arrival_ms;
+			if (rd.out.len >= (64u << 10))
+				kc_cli_flush(&opts.cli, &rd.out);
+			if (v->m.outgoing_records >= 10000)
+				note_metrics(v);
 			rd.v[i].has = 0;
 			count++;
 			continue;
@@ -556,19 +460,22 @@ int main(int argc, char **argv)
 		if (!opts.follow)
 			break;
 		kc_cli_flush(&opts.cli, &rd.out);
-		wait_for_data(rd.wfd);
+		for (size_t k = 0; k < rd.n; k++)
+			note_metrics(&rd.v[k]);
+		kget_wait(rd.wfd, 1000);
 		refresh_map();
 		for (size_t k = 0; k < rd.n; k++)
 			rd.v[k].dry = 0;
 	}
 	kc_cli_flush(&opts.cli, &rd.out);
-	for (size_t i = 0; i < rd.n; i++)
+	for (size_t i = 0; i < rd.n; i++) {
+		note_metrics(&rd.v[i]);
 		kc_reader_close(rd.v[i].r);
+	}
 	free(rd.v);
 	kc_stream_close(rd.s);
 	kc_buf_release(&rd.out);
-	kc_buf_release(&opts.literals);
-	free(opts.ops);
+	kget_output_release(&opts.out);
 	if (rd.wfd >= 0)
 		close(rd.wfd);
 	return 0;

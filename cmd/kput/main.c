@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "hashkey.h"
 #include "json.h"
+#include "metrics.h"
 #include "name.h"
 #include "record.h"
 #include "seqno.h"
@@ -61,6 +62,7 @@ struct shard_batch {
 	struct kc_buf frames;
 	size_t n, cap;
 	uint64_t *offsets;
+	uint64_t bytes;          /* data and keys, for IncomingBytes */
 	int done, failed;
 };
 
@@ -274,6 +276,7 @@ static void add_record(const char *key, size_t keylen, const char *data,
 		pos = route(ehk ? *ehk : kc_hashkey_of(key, keylen));
 	b = &st.batches[pos];
 	kc_frame_append(&b->frames, key, keylen, data, datalen, ehk);
+	b->bytes += datalen + keylen;
 	if (st.nitems == st.items_cap) {
 		st.items_cap = st.items_cap ? st.items_cap * 2 : 1024;
 		st.items = kc_xrealloc(st.items, st.items_cap * sizeof(*st.items));
@@ -499,6 +502,7 @@ static void reroute(void)
 		dst = route(kc_frame_hash(f));
 		to = &st.batches[dst];
 		kc_buf_add(&to->frames, f, kc_frame_size_at(f));
+		to->bytes += kc_frame_size_at(f) - KC_FRAME_HDR;
 		it->shard = dst;
 		it->idx = to->n++;
 	}
@@ -507,6 +511,7 @@ static void reroute(void)
 		if (cursor[i] && sh && sh->closed) {
 			kc_buf_reset(&st.batches[i].frames);
 			st.batches[i].n = 0;
+			st.batches[i].bytes = 0;
 		}
 	}
 	free(cursor);
@@ -532,7 +537,13 @@ static int append_all(int *failed, struct kc_error *e)
 			b->failed = 1;
 			*failed = 1;
 		} else {
+			struct kc_metrics_counts m = { 0 };
+			struct kc_error ignore;
 			b->done = 1;
+			m.incoming_records = b->n;
+			m.incoming_bytes = b->bytes;
+			/* Metrics are best effort: a lost sample never fails a put. */
+			kc_metrics_add(b->w->dirfd, kc_now_ms(), &m, &ignore);
 		}
 	}
 	return 0;
@@ -562,6 +573,7 @@ static void commit(void)
 	for (size_t i = 0; i < st.nbatches; i++) {
 		kc_buf_reset(&st.batches[i].frames);
 		st.batches[i].n = 0;
+		st.batches[i].bytes = 0;
 		st.batches[i].done = 0;
 	}
 	st.nitems = 0;

@@ -1,15 +1,21 @@
 /* kshard: create, list, describe, delete streams and set their retention. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
+#include "consumer.h"
+#include "consumers.h"
 #include "json.h"
 #include "name.h"
 #include "reshard.h"
 #include "seqno.h"
+#include "stats.h"
 #include "stream.h"
 #include "units.h"
 #include "banned.h"
@@ -23,9 +29,14 @@ static const char usage[] =
 	"       kshard [-d DIR] retention STREAM [HOURS]\n"
 	"       kshard [-d DIR] split STREAM SHARD HASHKEY\n"
 	"       kshard [-d DIR] merge STREAM SHARD ADJACENT\n"
-	"       kshard [-d DIR] scale STREAM COUNT\n";
+	"       kshard [-d DIR] scale STREAM COUNT\n"
+	"       kshard [-d DIR] consumers STREAM\n"
+	"       kshard [-d DIR] register STREAM CONSUMER\n"
+	"       kshard [-d DIR] deregister STREAM CONSUMER\n"
+	"       kshard [-d DIR] stats STREAM [--shard ID] [--prometheus]\n";
 
-enum { OPT_RETENTION = 0x100, OPT_MAX_RECORD, OPT_SEGMENT, OPT_JSON };
+enum { OPT_RETENTION = 0x100, OPT_MAX_RECORD, OPT_SEGMENT, OPT_JSON, OPT_SHARD,
+       OPT_PROMETHEUS };
 
 static struct opts {
 	struct kc_cli cli;
@@ -33,6 +44,8 @@ static struct opts {
 	struct kc_stream_config cfg;
 	int create_opts;         /* create-only options seen */
 	int json;
+	const char *shard;       /* stats --shard */
+	int prometheus;
 } opts;
 
 static const struct option longopts[] = {
@@ -42,8 +55,12 @@ static const struct option longopts[] = {
 	{ "max-record-size", required_argument, NULL, OPT_MAX_RECORD },
 	{ "segment-size", required_argument, NULL, OPT_SEGMENT },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
 	{ NULL, 0, NULL, 0 }
 };
+
+static void audit(char **argv, int n, int rc, const struct kc_error *e);
 
 static void check(int rc, const struct kc_error *e)
 {
@@ -64,8 +81,14 @@ static void parse_options(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, KC_CLI_SHORTOPTS "n:", longopts, NULL)) != -1) {
 		if (kc_cli_option(&opts.cli, c, optarg))
 			continue;
-		opts.create_opts += c != OPT_JSON;
+		opts.create_opts += c != OPT_JSON && c != OPT_SHARD && c != OPT_PROMETHEUS;
 		switch (c) {
+		case OPT_SHARD:
+			opts.shard = optarg;
+			break;
+		case OPT_PROMETHEUS:
+			opts.prometheus = 1;
+			break;
 		case 'n':
 			if (kc_parse_uint("--shards", optarg, 1, KC_SHARDS_MAX, &v, &e))
 				kc_cli_usage(&opts.cli, "%s", e.msg);
@@ -181,9 +204,9 @@ static void describe(const char *name)
 	add_str(&b, "StreamCreationTimestamp", ts);
 	kc_buf_adds(&b, ",\"EnhancedMonitoring\":[{\"ShardLevelMetrics\":[]}],"
 		    "\"EncryptionType\":\"NONE\",");
-	kc_buf_addf(&b, "\"OpenShardCount\":%zu,\"ConsumerCount\":0,"
+	kc_buf_addf(&b, "\"OpenShardCount\":%zu,\"ConsumerCount\":%zu,"
 		    "\"MaxRecordSizeInKiB\":%" PRIu64 "},\"Shards\":[",
-		    open, s->meta.max_record_size / 1024);
+		    open, kshard_registered_count(s), s->meta.max_record_size / 1024);
 	for (size_t i = 0; i < s->meta.nshards; i++) {
 		if (i)
 			kc_buf_addc(&b, ',');
@@ -234,11 +257,69 @@ static void retention(const char *name, const char *hours)
 	if (!hours) {
 		printf("%" PRIu32 "\n", s->meta.retention_hours);
 	} else {
+		char *argv[] = { (char *)"retention", (char *)name, (char *)hours };
+		int rc;
 		if (kc_parse_uint("retention hours", hours, 0, UINT32_MAX, &v, &e))
 			kc_cli_usage(&opts.cli, "%s", e.msg);
-		check(kc_stream_set_retention(s, (unsigned)v, &e), &e);
+		rc = kc_stream_set_retention(s, (unsigned)v, &e);
+		audit(argv, 2, rc, &e);
+		check(rc, &e);
 	}
 	kc_stream_close(s);
+}
+
+/*
+ * Appends an administrative operation to the stream's audit.log, or to the
+ * root's when the stream is gone (delete) or never was (a failed create).
+ */
+static void audit(char **argv, int n, int rc, const struct kc_error *e)
+{
+	struct kc_buf args = KC_BUF_INIT, path = KC_BUF_INIT;
+	struct kc_error ae;
+	int fd = -1;
+
+	kc_buf_adds(&args, "{\"stream\":");
+	kc_json_add_string(&args, argv[1], strlen(argv[1]));
+	kc_buf_adds(&args, ",\"operands\":[");
+	for (int i = 2; i <= n; i++) {
+		if (i > 2)
+			kc_buf_addc(&args, ',');
+		kc_json_add_string(&args, argv[i], strlen(argv[i]));
+	}
+	kc_buf_addc(&args, ']');
+	if (!strcmp(argv[0], "create"))
+		kc_buf_addf(&args, ",\"shards\":%u,\"retention_hours\":%u,"
+			    "\"max_record_size\":%" PRIu64 ",\"segment_size\":%" PRIu64,
+			    opts.cfg.shards, opts.cfg.retention_hours,
+			    opts.cfg.max_record_size, opts.cfg.segment_size);
+	kc_buf_addc(&args, '}');
+	if (!kc_name_check("stream", argv[1], &ae)) {
+		kc_buf_addf(&path, "%s/streams/%s", opts.root, argv[1]);
+		fd = open(path.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		fd = open(opts.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && kc_audit_append(fd, argv[0], args.data, rc ? e->msg : NULL, &ae)) {
+		kc_error_prefix(&ae, "audit log: ");
+		kc_cli_warn(&opts.cli, &ae);
+	}
+	if (fd >= 0)
+		close(fd);
+	kc_buf_release(&args);
+	kc_buf_release(&path);
+}
+
+static void stats(const char *name)
+{
+	struct kc_buf out = KC_BUF_INIT;
+	struct kc_error e;
+	int rc = kshard_stats(opts.root, name, opts.shard, opts.prometheus, &out, &e);
+
+	if (rc == -KC_EUSAGE)
+		kc_cli_usage(&opts.cli, "%s", e.msg);
+	check(rc, &e);
+	kc_cli_flush(&opts.cli, &out);
+	kc_buf_release(&out);
 }
 
 static uint64_t shard_arg(const char *arg)
@@ -274,7 +355,35 @@ static void reshard(char **argv)
 		rc = kc_reshard_scale(s, (unsigned)n, &e);
 	}
 	kc_stream_close(s);
+	audit(argv, !strcmp(argv[0], "scale") ? 2 : 3, rc, &e);
 	check(rc, &e);
+}
+
+/* consumers, register and deregister. */
+static void consumers(char **argv)
+{
+	struct kc_buf b = KC_BUF_INIT, out = KC_BUF_INIT;
+	struct kc_stream *s;
+	struct kc_error e;
+	int rc = 0;
+
+	check(kc_stream_open(opts.root, argv[1], &s, &e), &e);
+	if (!strcmp(argv[0], "consumers"))
+		rc = kshard_consumers(s, &b, &e);
+	else if (!strcmp(argv[0], "register"))
+		rc = kshard_register(s, argv[2], &b, &e);
+	else
+		rc = kc_consumer_deregister(s, argv[2], &e);
+	kc_stream_close(s);
+	if (strcmp(argv[0], "consumers"))
+		audit(argv, 2, rc, &e);
+	check(rc, &e);
+	if (b.len) {
+		kc_json_pretty(b.data, b.len, &out);
+		kc_cli_flush(&opts.cli, &out);
+	}
+	kc_buf_release(&b);
+	kc_buf_release(&out);
 }
 
 /* Checks the positional argument count of a command: min..max after it. */
@@ -314,9 +423,15 @@ int main(int argc, char **argv)
 		kc_cli_usage(&opts.cli, "%s: option only valid with create", cmd);
 	if (opts.json && strcmp(cmd, "list"))
 		kc_cli_usage(&opts.cli, "%s: --json is only valid with list", cmd);
+	if ((opts.shard || opts.prometheus) && strcmp(cmd, "stats"))
+		kc_cli_usage(&opts.cli, "%s: --shard and --prometheus are only valid "
+			     "with stats", cmd);
 	if (!strcmp(cmd, "create")) {
+		int rc;
 		need_args(n, 1, 1, cmd);
-		check(kc_stream_create(opts.root, argv[1], &opts.cfg, &e), &e);
+		rc = kc_stream_create(opts.root, argv[1], &opts.cfg, &e);
+		audit(argv, 1, rc, &e);
+		check(rc, &e);
 	} else if (!strcmp(cmd, "list")) {
 		need_args(n, 0, 0, cmd);
 		list();
@@ -324,14 +439,26 @@ int main(int argc, char **argv)
 		need_args(n, 1, 1, cmd);
 		describe(argv[1]);
 	} else if (!strcmp(cmd, "delete")) {
+		int rc;
 		need_args(n, 1, 1, cmd);
-		check(kc_stream_delete(opts.root, argv[1], &e), &e);
+		rc = kc_stream_delete(opts.root, argv[1], &e);
+		audit(argv, 1, rc, &e);
+		check(rc, &e);
 	} else if (!strcmp(cmd, "retention")) {
 		need_args(n, 1, 2, cmd);
 		retention(argv[1], n == 2 ? argv[2] : NULL);
 	} else if (!strcmp(cmd, "split") || !strcmp(cmd, "merge")) {
 		need_args(n, 3, 3, cmd);
 		reshard(argv);
+	} else if (!strcmp(cmd, "consumers")) {
+		need_args(n, 1, 1, cmd);
+		consumers(argv);
+	} else if (!strcmp(cmd, "register") || !strcmp(cmd, "deregister")) {
+		need_args(n, 2, 2, cmd);
+		consumers(argv);
+	} else if (!strcmp(cmd, "stats")) {
+		need_args(n, 1, 1, cmd);
+		stats(argv[1]);
 	} else if (!strcmp(cmd, "scale")) {
 		need_args(n, 2, 2, cmd);
 		reshard(argv);
