@@ -12,8 +12,10 @@
 #include "file.h"
 #include "name.h"
 #include "reader.h"
+#include "retention.h"
 #include "segment.h"
 #include "seqno.h"
+#include "units.h"
 #include "banned.h"
 
 #define READ_CHUNK (1u << 20)
@@ -99,9 +101,19 @@ static int fill(struct kc_reader *r, size_t need, struct kc_error *e)
 
 static int next_segment(struct kc_reader *r, struct kc_error *e)
 {
+	int rc;
+
 	if (r->buf.len > r->off)
 		return corrupt(r, "incomplete frame at the end of a sealed segment", e);
-	return open_segment(r, r->limit, e);
+	rc = open_segment(r, r->limit, e);
+	if (rc == -KC_ENOENT) {
+		char seq[40];
+		kc_seqno_format(r->shard, r->limit, seq);
+		rc = kc_error_set(e, KC_ENOENT, "%s: records from sequence number %s "
+				  "were trimmed (retention) while being read",
+				  r->id, seq);
+	}
+	return rc;
 }
 
 /* Decodes the next frame, reading as needed: 1, 0 (none yet) or < 0. */
@@ -271,7 +283,8 @@ static int seek_time(struct kc_reader *r, const uint64_t *bases, size_t n,
 	}
 	if ((rc = open_segment(r, bases[seg], e)) || (rc = refresh_limit(r, e)))
 		return rc;
-	r->min_ms = t;
+	if (t > r->min_ms)
+		r->min_ms = t;
 	start = index_lookup(r, bases[seg], t);
 	if (start == bases[seg] || start >= r->limit)
 		return 0;
@@ -305,7 +318,7 @@ static int seek(struct kc_reader *r, const struct kc_iterator *it, struct kc_err
 	if (n == 0)
 		rc = kc_error_set(e, KC_EIO, "%s: no segments", r->id);
 	else if (it->type == KC_ITER_TRIM_HORIZON)
-		rc = open_segment(r, bases[0], e);
+		rc = seek_time(r, bases, n, r->min_ms, e);
 	else if (it->type == KC_ITER_AT_TIMESTAMP)
 		rc = seek_time(r, bases, n, it->time_ms, e);
 	else
@@ -326,7 +339,8 @@ int kc_reader_open(const struct kc_stream *s, uint64_t index,
 
 	r->shard = index;
 	r->segfd = r->tailfd = -1;
-	r->min_ms = INT64_MIN;
+	/* Records past the retention period are gone even before a trim. */
+	r->min_ms = kc_retention_cutoff(s, kc_now_ms());
 	kc_shard_id_format((unsigned long)index, id);
 	memcpy(r->id, id, sizeof(r->id));
 	kc_buf_addf(&path, "%s/shards/%s", s->path, id);

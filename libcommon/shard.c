@@ -13,6 +13,7 @@
 #include "file.h"
 #include "name.h"
 #include "record.h"
+#include "retention.h"
 #include "shard.h"
 #include "units.h"
 #include "banned.h"
@@ -76,6 +77,7 @@ int kc_shard_writer_open(const struct kc_stream *s, uint64_t index,
 
 	w->index = index;
 	w->segment_size = s->meta.segment_size;
+	w->retention_ms = (int64_t)s->meta.retention_hours * 3600000;
 	w->segfd = w->idxfd = w->lockfd = w->tailfd = -1;
 	w->streamfd = fcntl(s->dirfd, F_DUPFD_CLOEXEC, 0);
 	kc_shard_writer_seen_meta(w);
@@ -425,7 +427,16 @@ static int rollover(struct kc_shard_writer *w, struct kc_error *e)
 	w->tail.seg_base = w->tail.end;
 	w->tail.next_index = w->tail.end;
 	rc = kc_tail_write(w->tailfd, &w->tail, e);
-	return rc ? rc : open_segment(w, w->tail.seg_base, e);
+	if (!rc)
+		rc = open_segment(w, w->tail.seg_base, e);
+	if (!rc) {
+		/* Writers trim lazily; kshard trim does the rest from cron. */
+		struct kc_trim_stats st = { 0 };
+		struct kc_error ignore;
+		kc_retention_trim_segments(w->dirfd, w->index,
+					   kc_now_ms() - w->retention_ms, &st, &ignore);
+	}
+	return rc;
 }
 
 static int pwrite_all(int fd, const char *p, size_t n, off_t off)

@@ -37,6 +37,7 @@ int kc_shard_init(int streamfd, uint64_t index, int64_t now_ms,
 struct kc_shard_writer {
 	uint64_t index;
 	uint64_t segment_size;
+	int64_t retention_ms;    /* for trimming lazily at each rollover */
 	int streamfd, dirfd, lockfd, tailfd, segfd, idxfd;
 	unsigned long meta_ino;  /* stream.meta this writer routed by */
 	uint64_t seg_base;

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "name.h"
 #include "reshard.h"
+#include "retention.h"
 #include "seqno.h"
 #include "stats.h"
 #include "stream.h"
@@ -33,7 +34,8 @@ static const char usage[] =
 	"       kshard [-d DIR] consumers STREAM\n"
 	"       kshard [-d DIR] register STREAM CONSUMER\n"
 	"       kshard [-d DIR] deregister STREAM CONSUMER\n"
-	"       kshard [-d DIR] stats STREAM [--shard ID] [--prometheus]\n";
+	"       kshard [-d DIR] stats STREAM [--shard ID] [--prometheus]\n"
+	"       kshard [-d DIR] trim STREAM\n";
 
 enum { OPT_RETENTION = 0x100, OPT_MAX_RECORD, OPT_SEGMENT, OPT_JSON, OPT_SHARD,
        OPT_PROMETHEUS };
@@ -309,6 +311,25 @@ static void audit(char **argv, int n, int rc, const struct kc_error *e)
 	kc_buf_release(&path);
 }
 
+/* trim: drops expired segments and expired closed shards. */
+static void trim(char **argv)
+{
+	struct kc_trim_stats st;
+	struct kc_stream *s;
+	struct kc_error e;
+	int rc;
+
+	check(kc_stream_open(opts.root, argv[1], &s, &e), &e);
+	rc = kc_retention_trim(s, kc_now_ms(), &st, &e);
+	kc_stream_close(s);
+	audit(argv, 1, rc, &e);
+	check(rc, &e);
+	if (opts.cli.verbosity > 0)
+		fprintf(stderr, "kshard: trim '%s': %" PRIu64 " segments (%" PRIu64
+			" bytes) and %" PRIu64 " expired shards removed\n",
+			argv[1], st.segments, st.bytes, st.shards);
+}
+
 static void stats(const char *name)
 {
 	struct kc_buf out = KC_BUF_INIT;
@@ -456,6 +477,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "register") || !strcmp(cmd, "deregister")) {
 		need_args(n, 2, 2, cmd);
 		consumers(argv);
+	} else if (!strcmp(cmd, "trim")) {
+		need_args(n, 1, 1, cmd);
+		trim(argv);
 	} else if (!strcmp(cmd, "stats")) {
 		need_args(n, 1, 1, cmd);
 		stats(argv[1]);

@@ -19,6 +19,7 @@
 #include "segment.h"
 #include "shard.h"
 #include "stream.h"
+#include "units.h"
 #include "banned.h"
 
 static char root[64];
@@ -141,7 +142,7 @@ static struct kc_buf stray_frame(uint64_t off, const char *data)
 		diag("cannot read segment header");
 	close(fd);
 	kc_frame_append(&b, "key", 3, data, strlen(data), NULL);
-	kc_frame_seal(b.data, h.salt, off, kc_get64(b.data + 24));
+	kc_frame_seal(b.data, h.salt, off, kc_now_ms());
 	return b;
 }
 
