@@ -36,6 +36,7 @@ void kc_meta_encode(const struct kc_stream_meta *m, struct kc_buf *b)
 	kc_buf_addf(b, "max-record-size %" PRIu64 "\n", m->max_record_size);
 	kc_buf_addf(b, "segment-size %" PRIu64 "\n", m->segment_size);
 	kc_buf_addf(b, "next-shard %" PRIu64 "\n", m->next_shard);
+	kc_buf_addf(b, "enforce-limits %d\n", m->enforce_limits ? 1 : 0);
 	for (size_t i = 0; i < m->nshards; i++) {
 		const struct kc_shard_info *s = &m->shards[i];
 		kc_buf_addf(b, "shard %" PRIu64, s->index);
@@ -160,6 +161,12 @@ static int parse_body(struct cursor *c, struct kc_stream_meta *m)
 		return -1;
 	m->created_ms = (int64_t)created;
 	m->retention_hours = (uint32_t)ret;
+	if (c->end - c->p > 15 && memcmp(c->p, "enforce-limits ", 15) == 0) {
+		uint64_t on;
+		if (field_u64(c, "enforce-limits", &on) || on > 1)
+			return -1;
+		m->enforce_limits = (int)on;
+	}
 	while (c->end - c->p > 6 && memcmp(c->p, "shard ", 6) == 0) {
 		struct kc_shard_info s;
 		if (parse_shard(c, &s))

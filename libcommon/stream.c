@@ -125,6 +125,7 @@ static int write_new_stream(int dirfd, const char *tmp, const char *name,
 	m.max_record_size = cfg->max_record_size;
 	m.segment_size = cfg->segment_size;
 	m.next_shard = cfg->shards;
+	m.enforce_limits = cfg->enforce_limits;
 	m.nshards = cfg->shards;
 	m.shards = kc_xcalloc(cfg->shards, sizeof(*m.shards));
 	for (unsigned i = 0; i < cfg->shards; i++) {
@@ -384,6 +385,18 @@ int kc_stream_meta_save(struct kc_stream *s, struct kc_error *e)
 	rc = kc_file_replace(path, text.data, text.len, e);
 	kc_buf_release(&text);
 	free(path);
+	return rc;
+}
+
+int kc_stream_set_limits(struct kc_stream *s, int on, struct kc_error *e)
+{
+	int rc, fd;
+
+	if ((rc = kc_stream_meta_lock(s, &fd, e)))
+		return rc;
+	s->meta.enforce_limits = on;
+	rc = kc_stream_meta_save(s, e);
+	kc_stream_meta_unlock(fd);
 	return rc;
 }
 

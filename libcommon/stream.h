@@ -36,6 +36,7 @@ struct kc_stream_meta {
 	uint64_t max_record_size;
 	uint64_t segment_size;
 	uint64_t next_shard;
+	int enforce_limits;      /* emulate the per-shard rate limits */
 	size_t nshards;
 	struct kc_shard_info *shards;
 };
@@ -45,6 +46,7 @@ struct kc_stream_config {
 	unsigned retention_hours;
 	uint64_t max_record_size;
 	uint64_t segment_size;
+	int enforce_limits;
 };
 
 /*
@@ -97,6 +99,9 @@ void kc_stream_list_free(char **names, size_t n);
 int kc_stream_meta_lock(struct kc_stream *s, int *lockfd, struct kc_error *e);
 void kc_stream_meta_unlock(int lockfd);
 int kc_stream_meta_save(struct kc_stream *s, struct kc_error *e);
+
+/* Turns limits emulation on or off under the stream's meta lock. */
+int kc_stream_set_limits(struct kc_stream *s, int on, struct kc_error *e);
 
 /* Sets the retention period (24..8760 hours) under the stream's meta lock. */
 int kc_stream_set_retention(struct kc_stream *s, unsigned hours, struct kc_error *e);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "metrics.h"
 #include "name.h"
 #include "seqno.h"
+#include "throttle.h"
 #include "units.h"
 #include "banned.h"
 
@@ -277,6 +279,32 @@ static void note_metrics(const struct lease *l, size_t records, uint64_t bytes,
 	kc_metrics_add(l->r->dirfd, now, &m, &ignore);
 }
 
+/*
+ * With limits emulation each batch is a GetRecords call: it waits for the
+ * shard's read budget (5 calls/s, 2 MiB/s). Returns 1 if it had to wait.
+ */
+static int read_budget(const struct lease *l)
+{
+	struct kc_error e;
+	int64_t retry = 0;
+	int rc;
+
+	if (!cs.s->meta.enforce_limits)
+		return 0;
+	rc = kc_throttle_admit_read(l->r->dirfd, kc_now_ms(), &retry, &e);
+	if (rc == -KC_ETEMP) {
+		struct kc_metrics_counts m = { 0 };
+		struct timespec ts = { retry / 1000, retry % 1000 * 1000000 };
+		m.read_exceeded = 1;
+		kc_metrics_add(l->r->dirfd, kc_now_ms(), &m, &e);
+		nanosleep(&ts, NULL);
+		return 1;
+	}
+	if (rc)
+		fail(&e);
+	return 0;
+}
+
 /* Reads and delivers one batch of lease i; returns whether it made progress. */
 static int process(size_t i)
 {
@@ -291,8 +319,11 @@ static int process(size_t i)
 
 	if (cs.o->limit && cs.o->limit - cs.count < max)
 		max = cs.o->limit - cs.count;
+	if (read_budget(l))
+		return 1;
 	kc_buf_reset(&cs.batch);
-	while (records < max && (rc = kc_reader_next(l->r, &rec, &e)) == 1) {
+	while (records < max && bytes < (10u << 20) &&
+	       (rc = kc_reader_next(l->r, &rec, &e)) == 1) {
 		if (!records)
 			first = rec.offset;
 		last = rec.offset;
@@ -301,7 +332,10 @@ static int process(size_t i)
 		records++;
 		kget_output_record(cs.o->out, &cs.batch, &rec);
 	}
-	if (records < max && rc < 0)
+	if (rc < 0)
+		fail(&e);
+	if (cs.s->meta.enforce_limits &&
+	    kc_throttle_charge_read_bytes(l->r->dirfd, kc_now_ms(), bytes, &e))
 		fail(&e);
 	if (records) {
 		deliver(l, first, last, records);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <ctype.h>
 #include <string.h>
+#include <time.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "reader.h"
 #include "seqno.h"
 #include "stream.h"
+#include "throttle.h"
 #include "units.h"
 #include "banned.h"
 
@@ -199,6 +201,9 @@ struct source {
 	int done;                /* closed and read to its end */
 	struct kc_metrics_counts m;  /* read since the last metrics update */
 	int64_t last_ms;         /* arrival of the last record read */
+	int in_call;             /* limits: a GetRecords-sized read is open */
+	uint64_t call_records, call_bytes;
+	int64_t throttled_until;
 };
 
 /* Adds what source v read to its shard's metrics (best effort). */
@@ -307,27 +312,107 @@ static void refresh_map(void)
 			add_source(rd.s->meta.shards[i].index, &start);
 }
 
-/* Fills every active source's next record; returns the earliest, or -1. */
+/*
+ * With limits emulation, reading is cut into GetRecords-sized calls (10,000
+ * records or 10 MiB, or until the shard is dry): each call needs the
+ * shard's read budget (5 calls/s, 2 MiB/s). Returns 0 when v may read.
+ */
+static int begin_call(struct source *v)
+{
+	struct kc_error e;
+	int64_t now, retry = 0;
+	int rc;
+
+	if (!rd.s->meta.enforce_limits || v->in_call)
+		return 0;
+	now = kc_now_ms();
+	if (now < v->throttled_until)
+		return -1;
+	rc = kc_throttle_admit_read(v->r->dirfd, now, &retry, &e);
+	if (rc == -KC_ETEMP) {
+		v->throttled_until = now + retry;
+		v->m.read_exceeded++;
+		return -1;
+	}
+	if (rc)
+		kc_cli_fail(&e);
+	v->in_call = 1;
+	v->call_records = v->call_bytes = 0;
+	return 0;
+}
+
+static void end_call(struct source *v)
+{
+	struct kc_error e;
+
+	if (!v->in_call)
+		return;
+	v->in_call = 0;
+	if (kc_throttle_charge_read_bytes(v->r->dirfd, kc_now_ms(), v->call_bytes, &e))
+		kc_cli_fail(&e);
+}
+
+/* Notes a record read in the current call, ending a full call. */
+static void count_call(struct source *v)
+{
+	if (!v->in_call)
+		return;
+	v->call_records++;
+	v->call_bytes += v->rec.keylen + v->rec.datalen;
+	if (v->call_records >= 10000 || v->call_bytes >= (10u << 20))
+		end_call(v);
+}
+
+/*
+ * Fills every active source's next record; returns the earliest, -1 when
+ * none has one, or -2 when none has one but some are throttled.
+ */
 static long pick(void)
 {
 	struct kc_error e;
 	long best = -1;
+	int held = 0;
 
 	for (size_t i = 0; i < rd.n; i++) {
 		struct source *v = &rd.v[i];
 		if (!v->active || v->done)
 			continue;
 		if (!v->has && !v->dry) {
-			int rc = kc_reader_next(v->r, &v->rec, &e);
+			int rc;
+			if (begin_call(v)) {
+				held = 1;
+				continue;
+			}
+			rc = kc_reader_next(v->r, &v->rec, &e);
 			if (rc < 0)
 				kc_cli_fail(&e);
 			v->has = rc;
 			v->dry = !rc;
+			if (rc)
+				count_call(v);
+			else
+				end_call(v);
 		}
 		if (v->has && (best < 0 || v->rec.arrival_ms < rd.v[best].rec.arrival_ms))
 			best = (long)i;
 	}
-	return best;
+	return best < 0 && held ? -2 : best;
+}
+
+/* Sleeps until the first throttled source may read again. */
+static void wait_throttled(void)
+{
+	int64_t until = INT64_MAX, now = kc_now_ms();
+	struct timespec ts;
+
+	for (size_t i = 0; i < rd.n; i++)
+		if (rd.v[i].throttled_until > now && rd.v[i].throttled_until < until)
+			until = rd.v[i].throttled_until;
+	if (until == INT64_MAX)
+		return;
+	ts.tv_sec = (until - now) / 1000;
+	ts.tv_nsec = (until - now) % 1000 * 1000000;
+	nanosleep(&ts, NULL);
 }
 
 static int parents_done(const struct source *src)
@@ -441,6 +526,11 @@ int main(int argc, char **argv)
 	advance();
 	while (!opts.limit || count < opts.limit) {
 		long i = pick();
+		if (i == -2) {
+			kc_cli_flush(&opts.cli, &rd.out);
+			wait_throttled();
+			continue;
+		}
 		if (i >= 0) {
 			struct source *v = &rd.v[i];
 			kget_output_record(&opts.out, &rd.out, &v->rec);
@@ -469,6 +559,7 @@ int main(int argc, char **argv)
 	}
 	kc_cli_flush(&opts.cli, &rd.out);
 	for (size_t i = 0; i < rd.n; i++) {
+		end_call(&rd.v[i]);
 		note_metrics(&rd.v[i]);
 		kc_reader_close(rd.v[i].r);
 	}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base64.h"
@@ -21,19 +22,21 @@
 #include "seqno.h"
 #include "shard.h"
 #include "stream.h"
+#include "throttle.h"
 #include "units.h"
 #include "banned.h"
 
 static const char usage[] =
 	"usage: kput [-d DIR] -s STREAM [-0 | --json] [-k KEY | -K PATH]\n"
 	"            [--explicit-hash-key N] [--sync always|interval|never]\n"
-	"            [--sync-interval DURATION] [--batch-size SIZE] [-p] [-qv]\n";
+	"            [--sync-interval DURATION] [--batch-size SIZE] [--no-retry] [-p]\n"
+	"            [-qv]\n";
 
-enum { OPT_JSON = 0x100, OPT_EHK, OPT_SYNC, OPT_SYNC_INTERVAL, OPT_BATCH };
+enum { OPT_JSON = 0x100, OPT_EHK, OPT_SYNC, OPT_SYNC_INTERVAL, OPT_BATCH, OPT_NO_RETRY };
 
 static struct opts {
 	struct kc_cli cli;
-	int nul, json, print_seq;
+	int nul, json, print_seq, no_retry;
 	const char *key, *key_path;
 	int has_ehk;
 	kc_u128 ehk;
@@ -53,6 +56,7 @@ static const struct option longopts[] = {
 	{ "sync-interval", required_argument, NULL, OPT_SYNC_INTERVAL },
 	{ "batch-size", required_argument, NULL, OPT_BATCH },
 	{ "print-seq", no_argument, NULL, 'p' },
+	{ "no-retry", no_argument, NULL, OPT_NO_RETRY },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -62,7 +66,7 @@ struct shard_batch {
 	struct kc_buf frames;
 	size_t n, cap;
 	uint64_t *offsets;
-	uint64_t bytes;          /* data and keys, for IncomingBytes */
+	size_t sent, sent_off;   /* records and bytes appended by this commit */
 	int done, failed;
 };
 
@@ -106,6 +110,12 @@ static struct state {
 	long fixed_shard;        /* shard index of every record, or -1 */
 	uint64_t rng;
 	struct kc_buf out, deferred;
+	struct kc_buf part;      /* the admitted prefix of a throttled batch */
+	size_t *sizes, sizes_cap;
+	int64_t wait_ms;         /* until the throttled budget allows more */
+	long throttled_shard;
+	uint64_t throttled;      /* records refused and retried */
+	char jitter[16];
 	uint64_t last_sync_ns;
 	int unsynced;
 } st;
@@ -167,6 +177,9 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'p':
 			opts.print_seq = 1;
+			break;
+		case OPT_NO_RETRY:
+			opts.no_retry = 1;
 			break;
 		}
 	}
@@ -276,7 +289,6 @@ static void add_record(const char *key, size_t keylen, const char *data,
 		pos = route(ehk ? *ehk : kc_hashkey_of(key, keylen));
 	b = &st.batches[pos];
 	kc_frame_append(&b->frames, key, keylen, data, datalen, ehk);
-	b->bytes += datalen + keylen;
 	if (st.nitems == st.items_cap) {
 		st.items_cap = st.items_cap ? st.items_cap * 2 : 1024;
 		st.items = kc_xrealloc(st.items, st.items_cap * sizeof(*st.items));
@@ -407,7 +419,7 @@ static void format_item(const struct item *it, struct kc_buf *out)
 		return;
 	}
 	b = &st.batches[it->shard];
-	if (b->failed)
+	if (b->failed || it->idx >= b->sent)
 		return;
 	index = b->w->index;
 	kc_shard_id_format((unsigned long)index, id);
@@ -499,22 +511,109 @@ static void reroute(void)
 			continue;
 		f = from->frames.data + cursor[it->shard];
 		cursor[it->shard] += kc_frame_size_at(f);
+		if (it->idx < from->sent)
+			continue;    /* stored before the shard closed */
 		dst = route(kc_frame_hash(f));
 		to = &st.batches[dst];
 		kc_buf_add(&to->frames, f, kc_frame_size_at(f));
-		to->bytes += kc_frame_size_at(f) - KC_FRAME_HDR;
 		it->shard = dst;
 		it->idx = to->n++;
 	}
 	for (size_t i = 0; i < st.nbatches; i++) {
 		const struct kc_shard_info *sh = kc_stream_shard(st.stream, i);
 		if (cursor[i] && sh && sh->closed) {
-			kc_buf_reset(&st.batches[i].frames);
-			st.batches[i].n = 0;
-			st.batches[i].bytes = 0;
+			struct shard_batch *b = &st.batches[i];
+			if (b->sent) {
+				/* What went in before it closed still gets acknowledged. */
+				b->n = b->sent;
+				b->done = 1;
+			} else {
+				kc_buf_reset(&b->frames);
+				b->n = 0;
+			}
 		}
 	}
 	free(cursor);
+}
+
+/* Data and key bytes of the frame at f, as Kinesis counts a record. */
+static size_t record_bytes(const char *f)
+{
+	return kc_frame_size_at(f) - KC_FRAME_HDR - (f[14] & KC_FRAME_EHK ? 16 : 0);
+}
+
+/*
+ * With limits emulation: how many of the batch's unsent records the
+ * shard's budget takes now. Refused ones are counted, and st.wait_ms says
+ * when to try again.
+ */
+static int admit(struct shard_batch *b, size_t *admitted, struct kc_error *e)
+{
+	size_t left = b->n - b->sent;
+	const char *f = b->frames.data + b->sent_off;
+	int64_t retry = 0;
+	int rc;
+
+	*admitted = left;
+	if (!st.stream->meta.enforce_limits)
+		return 0;
+	if (left > st.sizes_cap) {
+		st.sizes = kc_xrealloc(st.sizes, left * sizeof(*st.sizes));
+		st.sizes_cap = left;
+	}
+	for (size_t j = 0; j < left; j++, f += kc_frame_size_at(f))
+		st.sizes[j] = record_bytes(f);
+	rc = kc_throttle_admit_write(b->w->dirfd, kc_now_ms(), left, st.sizes,
+				     admitted, &retry, e);
+	if (rc == -KC_ETEMP)
+		*admitted = 0;
+	else if (rc)
+		return rc;
+	if (*admitted < left) {
+		struct kc_metrics_counts m = { 0 };
+		struct kc_error ignore;
+		m.write_exceeded = 1;
+		kc_metrics_add(b->w->dirfd, kc_now_ms(), &m, &ignore);
+		st.throttled += left - *admitted;
+		st.throttled_shard = (long)b->w->index;
+		if (st.wait_ms < 0 || retry < st.wait_ms)
+			st.wait_ms = retry;
+	}
+	return 0;
+}
+
+/* Appends the admitted part of a shard's batch and counts it. */
+static int append_batch(struct shard_batch *b, struct kc_error *e)
+{
+	struct kc_metrics_counts m = { 0 };
+	struct kc_error ignore;
+	const char *f = b->frames.data + b->sent_off;
+	size_t admitted, len = 0;
+	int rc = admit(b, &admitted, e);
+
+	if (rc || !admitted)
+		return rc;
+	for (size_t j = 0; j < admitted; j++) {
+		m.incoming_bytes += record_bytes(f + len);
+		len += kc_frame_size_at(f + len);
+	}
+	if (admitted == b->n) {
+		rc = kc_shard_append(b->w, &b->frames, b->n, opts.sync, b->offsets, e);
+	} else {
+		kc_buf_reset(&st.part);
+		kc_buf_add(&st.part, f, len);
+		rc = kc_shard_append(b->w, &st.part, admitted, opts.sync,
+				     b->offsets + b->sent, e);
+	}
+	if (rc)
+		return rc;
+	b->sent += admitted;
+	b->sent_off += len;
+	b->done = b->sent == b->n;
+	m.incoming_records = admitted;
+	/* Metrics are best effort: a lost sample never fails a put. */
+	kc_metrics_add(b->w->dirfd, kc_now_ms(), &m, &ignore);
+	return 0;
 }
 
 /* Appends each waiting shard batch once; 1 if the map changed meanwhile. */
@@ -530,33 +629,49 @@ static int append_all(int *failed, struct kc_error *e)
 			b->cap = b->n;
 			b->offsets = kc_xrealloc(b->offsets, b->cap * sizeof(uint64_t));
 		}
-		rc = kc_shard_append(b->w, &b->frames, b->n, opts.sync, b->offsets, e);
+		rc = append_batch(b, e);
 		if (rc == -KC_ECLOSED || rc == -KC_ESTALE)
 			return 1;
 		if (rc) {
 			b->failed = 1;
 			*failed = 1;
-		} else {
-			struct kc_metrics_counts m = { 0 };
-			struct kc_error ignore;
-			b->done = 1;
-			m.incoming_records = b->n;
-			m.incoming_bytes = b->bytes;
-			/* Metrics are best effort: a lost sample never fails a put. */
-			kc_metrics_add(b->w->dirfd, kc_now_ms(), &m, &ignore);
 		}
 	}
 	return 0;
 }
 
-/* Appends every shard's batch, then acknowledges in input order. */
+static void nap(int64_t ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR && !stop_signal)
+		;
+}
+
+/*
+ * Appends every shard's batch (waiting out throttling, with jitter, unless
+ * --no-retry), then acknowledges in input order.
+ */
 static void commit(void)
 {
 	struct kc_error e;
-	int failed = 0;
+	int failed = 0, throttled = 0;
 
-	while (append_all(&failed, &e))
-		reroute();
+	for (unsigned attempt = 0;; attempt++) {
+		st.wait_ms = -1;
+		if (append_all(&failed, &e)) {
+			reroute();
+			continue;
+		}
+		if (failed || st.wait_ms < 0)
+			break;
+		if (opts.no_retry || stop_signal) {
+			throttled = 1;
+			break;
+		}
+		random_key(st.jitter);
+		nap(st.wait_ms + (int64_t)(st.rng % (10u << (attempt < 6 ? attempt : 6))));
+	}
 	if (opts.print_seq) {
 		struct kc_buf *dst = opts.sync == KC_SYNC_INTERVAL ? &st.deferred : &st.out;
 		for (size_t i = 0; i < st.nitems; i++)
@@ -564,16 +679,29 @@ static void commit(void)
 	}
 	if (opts.sync == KC_SYNC_INTERVAL)
 		st.unsynced = 1;
-	if (failed) {
+	if (failed || throttled) {
 		if (opts.sync != KC_SYNC_INTERVAL)
 			kc_cli_flush(&opts.cli, &st.out);
+		else
+			sync_all();
+		if (throttled) {
+			size_t left = 0;
+			char id[32];
+			for (size_t i = 0; i < st.nbatches; i++)
+				left += st.batches[i].n - st.batches[i].sent;
+			kc_shard_id_format((unsigned long)st.throttled_shard, id);
+			kc_error_set(&e, KC_ETEMP, "stream '%s': "
+				     "ProvisionedThroughputExceededException: Rate exceeded "
+				     "for shard %s: %zu records not stored",
+				     st.stream->meta.name, id, left);
+		}
 		kc_cli_fail(&e);
 	}
 	kc_cli_flush(&opts.cli, &st.out);
 	for (size_t i = 0; i < st.nbatches; i++) {
 		kc_buf_reset(&st.batches[i].frames);
 		st.batches[i].n = 0;
-		st.batches[i].bytes = 0;
+		st.batches[i].sent = st.batches[i].sent_off = 0;
 		st.batches[i].done = 0;
 	}
 	st.nitems = 0;
@@ -720,6 +848,8 @@ static void release(void)
 	kc_buf_release(&st.errors);
 	kc_buf_release(&st.out);
 	kc_buf_release(&st.deferred);
+	kc_buf_release(&st.part);
+	free(st.sizes);
 	kc_stream_close(st.stream);
 }
 
@@ -731,6 +861,10 @@ int main(int argc, char **argv)
 	open_stream();
 	catch_signals();
 	run();
+	if (st.throttled && opts.cli.verbosity >= 0)
+		warnx("stream '%s': %" PRIu64 " records throttled "
+		      "(ProvisionedThroughputExceededException) and retried",
+		      st.stream->meta.name, st.throttled);
 	release();
 	if (stop_signal) {
 		signal(stop_signal, SIG_DFL);

@@ -23,7 +23,7 @@
 
 static const char usage[] =
 	"usage: kshard [-d DIR] [-qv] create STREAM [-n SHARDS] [--retention HOURS]\n"
-	"              [--max-record-size SIZE] [--segment-size SIZE]\n"
+	"              [--max-record-size SIZE] [--segment-size SIZE] [--enforce-limits]\n"
 	"       kshard [-d DIR] list [--json]\n"
 	"       kshard [-d DIR] describe STREAM\n"
 	"       kshard [-d DIR] delete STREAM\n"
@@ -35,10 +35,11 @@ static const char usage[] =
 	"       kshard [-d DIR] register STREAM CONSUMER\n"
 	"       kshard [-d DIR] deregister STREAM CONSUMER\n"
 	"       kshard [-d DIR] stats STREAM [--shard ID] [--prometheus]\n"
-	"       kshard [-d DIR] trim STREAM\n";
+	"       kshard [-d DIR] trim STREAM\n"
+	"       kshard [-d DIR] limits STREAM [on|off]\n";
 
 enum { OPT_RETENTION = 0x100, OPT_MAX_RECORD, OPT_SEGMENT, OPT_JSON, OPT_SHARD,
-       OPT_PROMETHEUS };
+       OPT_PROMETHEUS, OPT_LIMITS };
 
 static struct opts {
 	struct kc_cli cli;
@@ -59,6 +60,7 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
+	{ "enforce-limits", no_argument, NULL, OPT_LIMITS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -90,6 +92,9 @@ static void parse_options(int argc, char **argv)
 			break;
 		case OPT_PROMETHEUS:
 			opts.prometheus = 1;
+			break;
+		case OPT_LIMITS:
+			opts.cfg.enforce_limits = 1;
 			break;
 		case 'n':
 			if (kc_parse_uint("--shards", optarg, 1, KC_SHARDS_MAX, &v, &e))
@@ -203,6 +208,7 @@ static void describe(const char *name)
 	kc_buf_adds(&b, ",\"StreamStatus\":\"ACTIVE\","
 		    "\"StreamModeDetails\":{\"StreamMode\":\"PROVISIONED\"},");
 	kc_buf_addf(&b, "\"RetentionPeriodHours\":%" PRIu32 ",", s->meta.retention_hours);
+	kc_buf_addf(&b, "\"EnforceLimits\":%s,", s->meta.enforce_limits ? "true" : "false");
 	add_str(&b, "StreamCreationTimestamp", ts);
 	kc_buf_adds(&b, ",\"EnhancedMonitoring\":[{\"ShardLevelMetrics\":[]}],"
 		    "\"EncryptionType\":\"NONE\",");
@@ -291,9 +297,11 @@ static void audit(char **argv, int n, int rc, const struct kc_error *e)
 	kc_buf_addc(&args, ']');
 	if (!strcmp(argv[0], "create"))
 		kc_buf_addf(&args, ",\"shards\":%u,\"retention_hours\":%u,"
-			    "\"max_record_size\":%" PRIu64 ",\"segment_size\":%" PRIu64,
+			    "\"max_record_size\":%" PRIu64 ",\"segment_size\":%" PRIu64
+			    ",\"enforce_limits\":%s",
 			    opts.cfg.shards, opts.cfg.retention_hours,
-			    opts.cfg.max_record_size, opts.cfg.segment_size);
+			    opts.cfg.max_record_size, opts.cfg.segment_size,
+			    opts.cfg.enforce_limits ? "true" : "false");
 	kc_buf_addc(&args, '}');
 	if (!kc_name_check("stream", argv[1], &ae)) {
 		kc_buf_addf(&path, "%s/streams/%s", opts.root, argv[1]);
@@ -309,6 +317,27 @@ static void audit(char **argv, int n, int rc, const struct kc_error *e)
 		close(fd);
 	kc_buf_release(&args);
 	kc_buf_release(&path);
+}
+
+/* limits: shows or sets the limits emulation. */
+static void limits(char **argv, int n)
+{
+	struct kc_stream *s;
+	struct kc_error e;
+	int rc;
+
+	check(kc_stream_open(opts.root, argv[1], &s, &e), &e);
+	if (n == 1) {
+		printf("%s\n", s->meta.enforce_limits ? "on" : "off");
+		kc_stream_close(s);
+		return;
+	}
+	if (strcmp(argv[2], "on") && strcmp(argv[2], "off"))
+		kc_cli_usage(&opts.cli, "limits: '%s' is not on or off", argv[2]);
+	rc = kc_stream_set_limits(s, !strcmp(argv[2], "on"), &e);
+	kc_stream_close(s);
+	audit(argv, 2, rc, &e);
+	check(rc, &e);
 }
 
 /* trim: drops expired segments and expired closed shards. */
@@ -477,6 +506,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "register") || !strcmp(cmd, "deregister")) {
 		need_args(n, 2, 2, cmd);
 		consumers(argv);
+	} else if (!strcmp(cmd, "limits")) {
+		need_args(n, 1, 2, cmd);
+		limits(argv, n);
 	} else if (!strcmp(cmd, "trim")) {
 		need_args(n, 1, 1, cmd);
 		trim(argv);

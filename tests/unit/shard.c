@@ -315,7 +315,7 @@ static void test_timestamp_seek(void)
 
 int main(void)
 {
-	struct kc_stream_config cfg = { 1, 24, 1u << 20, 4096 };
+	struct kc_stream_config cfg = { 1, 24, 1u << 20, 4096, 0 };
 	struct kc_error e;
 	char cmd[128];
 
