@@ -191,7 +191,7 @@ static int seek_sequence(struct kc_reader *r, const uint64_t *bases, size_t n,
 
 	kc_seqno_format(r->shard, off, seq);
 	if (i < 0)
-		return kc_error_set(e, KC_EUSAGE,
+		return kc_error_set(e, KC_ENOENT,
 				    "sequence number %s is before the trim horizon "
 				    "of %s (trimmed)", seq, r->id);
 	if ((rc = open_segment(r, bases[i], e)) || (rc = refresh_limit(r, e)))

@@ -46,8 +46,9 @@ struct kc_reader {
 
 /*
  * Opens shard index of s positioned by it. Errors: -KC_ENOENT for a missing
- * shard; -KC_EUSAGE for a sequence number that names no record of the
- * shard or is past its end; -KC_EIO for damage.
+ * shard or a sequence number before the trim horizon (trimmed); -KC_EUSAGE
+ * for a sequence number that names no record of the shard or is past its
+ * end; -KC_EIO for damage.
  */
 int kc_reader_open(const struct kc_stream *s, uint64_t index,
 		   const struct kc_iterator *it, struct kc_reader **out,

@@ -150,7 +150,7 @@ int kc_retention_trim_segments(int dirfd, uint64_t shard, int64_t cutoff_ms,
 	return rc;
 }
 
-/* Whether closed shard sh has no live record left. */
+/* Whether shard sh, closed in stream.meta, has no live record left. */
 static int shard_expired(const struct kc_stream *s, const struct kc_shard_info *sh,
 			 int64_t cutoff)
 {
@@ -163,8 +163,7 @@ static int shard_expired(const struct kc_stream *s, const struct kc_shard_info *
 		return 1;
 	fd = openat(dirfd, "tail", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && kc_tail_read(fd, &t, &e) == 0)
-		expired = (t.flags & KC_TAIL_CLOSED) &&
-			  (t.last_ms ? t.last_ms : sh->created_ms) < cutoff;
+		expired = (t.last_ms ? t.last_ms : sh->created_ms) < cutoff;
 	if (fd >= 0)
 		close(fd);
 	close(dirfd);

@@ -77,10 +77,9 @@ int kc_shard_writer_open(const struct kc_stream *s, uint64_t index,
 
 	w->index = index;
 	w->segment_size = s->meta.segment_size;
-	w->retention_ms = (int64_t)s->meta.retention_hours * 3600000;
 	w->segfd = w->idxfd = w->lockfd = w->tailfd = -1;
 	w->streamfd = fcntl(s->dirfd, F_DUPFD_CLOEXEC, 0);
-	kc_shard_writer_seen_meta(w);
+	kc_shard_writer_seen_meta(w, s);
 	kc_boot_id(w->boot);
 	w->dirfd = kc_stream_shard_dir(s, index);
 	if (w->dirfd >= 0)
@@ -344,9 +343,10 @@ static unsigned long meta_ino(const struct kc_shard_writer *w)
 	return (unsigned long)st.st_ino;
 }
 
-void kc_shard_writer_seen_meta(struct kc_shard_writer *w)
+void kc_shard_writer_seen_meta(struct kc_shard_writer *w, const struct kc_stream *s)
 {
 	w->meta_ino = meta_ino(w);
+	w->retention_ms = (int64_t)s->meta.retention_hours * 3600000;
 }
 
 int kc_shard_lock(struct kc_shard_writer *w, struct kc_error *e)

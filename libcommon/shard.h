@@ -66,8 +66,11 @@ int kc_shard_append(struct kc_shard_writer *w, struct kc_buf *frames,
 		    size_t nframes, enum kc_sync sync, uint64_t *offsets,
 		    struct kc_error *e);
 
-/* Records that the caller now routes by the current stream.meta. */
-void kc_shard_writer_seen_meta(struct kc_shard_writer *w);
+/*
+ * Records that the caller now routes by the current stream.meta, which it
+ * has read into s->meta; takes the retention period from it too.
+ */
+void kc_shard_writer_seen_meta(struct kc_shard_writer *w, const struct kc_stream *s);
 
 /*
  * Takes the shard lock and checks the tail as an append would (cutting a

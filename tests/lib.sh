@@ -15,6 +15,9 @@ export KIN_DIR
 : "${KIN_FSYNC:=0}"
 export KIN_FSYNC
 unset XDG_DATA_HOME
+# faketime(1) preloads a library: let sanitized builds run under it.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+export ASAN_OPTIONS
 test_count=0
 test_failed=0
 test_pids=""

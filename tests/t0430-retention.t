@@ -37,7 +37,7 @@ test_expect_success 'a trimmed sequence number is refused clearly' '
 	cat all >/dev/null &&
 	seq=$(kget -s r -F "%s\n" | head -n1) &&
 	first=$(echo 170141183460469231731687303715884105728) &&
-	test_must_fail --status=64 kget -s r --from at-sequence=$first 2>err &&
+	test_must_fail --status=66 kget -s r --from at-sequence=$first 2>err &&
 	grep "before the trim horizon of shardId-000000000000 (trimmed)" err
 '
 

@@ -27,6 +27,8 @@ struct lease {
 	uint64_t index;
 	int fd;
 	struct kc_reader *r;
+	int started_at_from;     /* no checkpoint: opened at --from */
+	int delivered;           /* a batch of it was delivered */
 };
 
 static struct consume {
@@ -40,7 +42,17 @@ static struct consume {
 	struct kc_buf batch;
 	uint64_t count;
 	int64_t last_rebalance;
+	uint64_t *skipped;       /* shards ended at --from without a record */
+	size_t nskipped;
 } cs;
+
+static int skipped(uint64_t shard)
+{
+	for (size_t i = 0; i < cs.nskipped; i++)
+		if (cs.skipped[i] == shard)
+			return 1;
+	return 0;
+}
 
 static void fail(const struct kc_error *e)
 {
@@ -91,21 +103,44 @@ static void release(size_t i)
 	cs.v[i] = cs.v[--cs.n];
 }
 
-/* Opens a reader after the checkpoint (or at --from without one). */
+/*
+ * Where a shard starts when it has no checkpoint: a child of shards this
+ * consumer read to their ends starts at its trim horizon, as the KCL does,
+ * unless those parents were only passed over at --from (nothing delivered);
+ * other shards start at --from.
+ */
+static struct kc_iterator initial_position(uint64_t shard)
+{
+	static const struct kc_iterator start = { KC_ITER_TRIM_HORIZON, 0, 0 };
+	const struct kc_shard_info *sh = kc_stream_shard(cs.s, shard);
+
+	for (int k = 0; sh && k < 2; k++) {
+		uint64_t p = k ? sh->adjacent : sh->parent;
+		if (p == KC_NO_SHARD || !kc_stream_shard(cs.s, p))
+			continue;
+		if (!skipped(p))
+			return start;
+	}
+	return *cs.o->from;
+}
+
+/* Opens a reader after the checkpoint (or at its initial position). */
 static struct kc_reader *open_at_checkpoint(uint64_t shard)
 {
-	struct kc_iterator it = *cs.o->from;
+	struct kc_iterator it = initial_position(shard);
 	struct kc_reader *r;
 	struct kc_error e;
 	uint64_t off;
+	int rc;
 
 	if (checkpoint_of(shard, &off) == KC_CKPT_SEQUENCE) {
 		it.type = KC_ITER_AFTER_SEQUENCE;
 		it.offset = off;
 	}
-	if (kc_reader_open(cs.s, shard, &it, &r, &e) == 0)
+	rc = kc_reader_open(cs.s, shard, &it, &r, &e);
+	if (rc == 0)
 		return r;
-	if (it.type != KC_ITER_AFTER_SEQUENCE)
+	if (it.type != KC_ITER_AFTER_SEQUENCE || rc != -KC_ENOENT)
 		fail(&e);
 	/* The checkpointed record was trimmed: go on from the trim horizon. */
 	it.type = KC_ITER_TRIM_HORIZON;
@@ -133,6 +168,9 @@ static int take(uint64_t shard)
 	cs.v = kc_xrealloc(cs.v, (cs.n + 1) * sizeof(*cs.v));
 	cs.v[cs.n].index = shard;
 	cs.v[cs.n].fd = fd;
+	cs.v[cs.n].started_at_from = checkpoint_of(shard, &off) == KC_CKPT_NONE &&
+				     cs.o->from->type != KC_ITER_TRIM_HORIZON;
+	cs.v[cs.n].delivered = 0;
 	cs.v[cs.n].r = open_at_checkpoint(shard);
 	cs.wfd = kget_watch_shard(cs.wfd, cs.v[cs.n].r->dirpath);
 	cs.n++;
@@ -300,8 +338,12 @@ static int read_budget(const struct lease *l)
 		nanosleep(&ts, NULL);
 		return 1;
 	}
-	if (rc)
+	if (rc) {
+		char id[32];
+		kc_shard_id_format((unsigned long)l->index, id);
+		kc_error_prefix(&e, "stream '%s': %s: ", cs.s->meta.name, id);
 		fail(&e);
+	}
 	return 0;
 }
 
@@ -342,6 +384,7 @@ static int process(size_t i)
 		if (kc_consumer_set_checkpoint(cs.c, l->index, KC_CKPT_SEQUENCE, last, &e))
 			fail(&e);
 		cs.count += records;
+		l->delivered = 1;
 		note_metrics(l, records, bytes, last_ms);
 		return 1;
 	}
@@ -354,6 +397,11 @@ static int process(size_t i)
 	}
 	if (kc_consumer_set_checkpoint(cs.c, l->index, KC_CKPT_SHARD_END, 0, &e))
 		fail(&e);
+	if (l->started_at_from && !l->delivered &&
+	    initial_position(l->index).type == cs.o->from->type) {
+		cs.skipped = kc_xrealloc(cs.skipped, (cs.nskipped + 1) * sizeof(*cs.skipped));
+		cs.skipped[cs.nskipped++] = l->index;
+	}
 	release(i);
 	return 1;
 }
@@ -383,6 +431,7 @@ int kget_consume(struct kc_stream *s, const struct kget_consume_opts *o)
 	while (cs.n)
 		release(cs.n - 1);
 	free(cs.v);
+	free(cs.skipped);
 	kc_buf_release(&cs.batch);
 	kc_consumer_close(cs.c);
 	if (cs.wfd >= 0)

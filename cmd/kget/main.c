@@ -49,6 +49,7 @@ static struct opts {
 	const char *consumer, *exec;
 	uint64_t batch;
 	unsigned max_retries;
+	int consumer_opts;       /* --exec, --batch or --max-retries given */
 } opts;
 
 static const struct option longopts[] = {
@@ -166,15 +167,18 @@ static void parse_options(int argc, char **argv)
 			break;
 		case OPT_EXEC:
 			opts.exec = optarg;
+			opts.consumer_opts = 1;
 			break;
 		case OPT_BATCH:
 			if (kc_parse_uint("--batch", optarg, 1, 10000, &opts.batch, &e))
 				kc_cli_usage(&opts.cli, "%s", e.msg);
+			opts.consumer_opts = 1;
 			break;
 		case OPT_RETRIES:
 			if (kc_parse_uint("--max-retries", optarg, 0, 1000, &v, &e))
 				kc_cli_usage(&opts.cli, "%s", e.msg);
 			opts.max_retries = (unsigned)v;
+			opts.consumer_opts = 1;
 			break;
 		}
 	}
@@ -182,8 +186,8 @@ static void parse_options(int argc, char **argv)
 		kc_cli_usage(&opts.cli, "unexpected argument '%s'", argv[optind]);
 	if (modes & (modes - 1))
 		kc_cli_usage(&opts.cli, "-0, --json and -F cannot be combined");
-	if ((opts.exec || opts.batch != 1000) && !opts.consumer)
-		kc_cli_usage(&opts.cli, "--exec and --batch need --consumer");
+	if (opts.consumer_opts && !opts.consumer)
+		kc_cli_usage(&opts.cli, "--exec, --batch and --max-retries need --consumer");
 	if (opts.consumer && (opts.shard || opts.seq_given))
 		kc_cli_usage(&opts.cli, "--consumer reads the shards it leases: "
 			     "--shard and sequence numbers do not apply");
@@ -212,7 +216,7 @@ static void note_metrics(struct source *v)
 	struct kc_error ignore;
 	int64_t now = kc_now_ms();
 
-	if (!v->m.outgoing_records)
+	if (!v->m.outgoing_records && !v->m.read_exceeded)
 		return;
 	v->m.iterator_age_ms = now > v->last_ms ? (uint64_t)(now - v->last_ms) : 0;
 	kc_metrics_add(v->r->dirfd, now, &v->m, &ignore);
@@ -334,8 +338,10 @@ static int begin_call(struct source *v)
 		v->m.read_exceeded++;
 		return -1;
 	}
-	if (rc)
+	if (rc) {
+		kc_error_prefix(&e, "stream '%s': %s: ", rd.s->meta.name, v->r->id);
 		kc_cli_fail(&e);
+	}
 	v->in_call = 1;
 	v->call_records = v->call_bytes = 0;
 	return 0;

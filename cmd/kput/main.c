@@ -67,6 +67,7 @@ struct shard_batch {
 	size_t n, cap;
 	uint64_t *offsets;
 	size_t sent, sent_off;   /* records and bytes appended by this commit */
+	size_t refused;          /* records refused at least once (limits) */
 	int done, failed;
 };
 
@@ -468,7 +469,7 @@ static void open_writers(void)
 			continue;
 		if (!b->w && kc_shard_writer_open(st.stream, s->index, &b->w, &e))
 			kc_cli_fail(&e);
-		kc_shard_writer_seen_meta(b->w);
+		kc_shard_writer_seen_meta(b->w, st.stream);
 		open++;
 		only = (long)s->index;
 	}
@@ -574,7 +575,8 @@ static int admit(struct shard_batch *b, size_t *admitted, struct kc_error *e)
 		struct kc_error ignore;
 		m.write_exceeded = 1;
 		kc_metrics_add(b->w->dirfd, kc_now_ms(), &m, &ignore);
-		st.throttled += left - *admitted;
+		if (left - *admitted > b->refused)
+			b->refused = left - *admitted;
 		st.throttled_shard = (long)b->w->index;
 		if (st.wait_ms < 0 || retry < st.wait_ms)
 			st.wait_ms = retry;
@@ -702,6 +704,8 @@ static void commit(void)
 		kc_buf_reset(&st.batches[i].frames);
 		st.batches[i].n = 0;
 		st.batches[i].sent = st.batches[i].sent_off = 0;
+		st.throttled += st.batches[i].refused;
+		st.batches[i].refused = 0;
 		st.batches[i].done = 0;
 	}
 	st.nitems = 0;
