@@ -79,3 +79,31 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(wildcard $(O)/cmd/*/*.d) $(wildcard $(O)/tests/unit/*.d)
+
+# --- Fuzzing -----------------------------------------------------------------
+# `make fuzz` builds the libFuzzer harnesses fuzz/*.c into build/fuzz/ with
+# clang, against libcommon compiled by clang with the same warnings plus
+# coverage, ASan and UBSan. tests/t0800-fuzz.t runs them.
+FUZZ_CC = clang
+FUZZ_O = build/fuzz
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DKIN_VERSION='"$(VERSION)"' $(WARN) -O1 -g \
+	      -Ilibcommon -fno-omit-frame-pointer -fno-sanitize-recover=all \
+	      -fsanitize=address,undefined
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_O)/%.o)
+FUZZ_BINS = $(patsubst fuzz/%.c,$(FUZZ_O)/%,$(wildcard fuzz/*.c))
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS)
+
+$(FUZZ_LIB_OBJ): $(FUZZ_O)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_O)/libcommon.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BINS): $(FUZZ_O)/%: fuzz/%.c $(FUZZ_O)/libcommon.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d -o $@ $< $(FUZZ_O)/libcommon.a $(LIBS)
+
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BINS:=.d)
