@@ -78,6 +78,26 @@ test_expect_success 'reads: 5 GetRecords calls/s per shard' '
 	kshard stats rd | grep -E "\"ReadProvisionedThroughputExceeded\": [1-9]"
 '
 
+test_expect_success 'reads: 2 MiB/s per shard' '
+	kshard create rb --enforce-limits &&
+	python3 -c "print(\"\\n\".join([\"y\" * 104856] * 120))" | kput -s rb -k k 2>/dev/null &&
+	kget -s rb --consumer c --batch 10 --exec "n=\$(wc -c); echo \$(date +%s%3N) \$n >>reads" &&
+	test_line_count = 12 reads &&
+	python3 - reads <<-\PY
+	import sys
+	# A call may overdraw the 2 MiB bucket (as a 10 MiB GetRecords may), so
+	# judge the steady rate: what was read after the first second of
+	# burst, over the time it took.
+	ev = [tuple(map(int, l.split())) for l in open(sys.argv[1])]
+	t0 = ev[0][0]
+	later = [(t, b) for t, b in ev if t >= t0 + 1000]
+	span = (later[-1][0] - later[0][0]) / 1000.0
+	rate = sum(b for t, b in later[1:]) / span
+	print("steady read rate", round(rate), "bytes/s")
+	sys.exit(0 if abs(rate - 2097152) <= 2097152 * 0.1 else 1)
+	PY
+'
+
 test_expect_success 'throttling shows in kshard stats' '
 	kshard stats lim | grep -E "\"WriteProvisionedThroughputExceeded\": [1-9]"
 '
