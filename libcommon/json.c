@@ -78,6 +78,35 @@ static void first_line(char *msg)
 	msg[n] = '\0';
 }
 
+/*
+ * The deepest nesting of arrays and objects in text, ignoring brackets in
+ * strings. yajl builds and frees its tree recursively, so a line of a
+ * million brackets would exhaust the stack: such input is refused first.
+ */
+static size_t depth_of(const char *text, size_t n)
+{
+	size_t depth = 0, max = 0;
+	int in_string = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				max = depth;
+		} else if ((c == ']' || c == '}') && depth) {
+			depth--;
+		}
+	}
+	return max;
+}
+
 struct kc_json *kc_json_parse(const char *text, size_t n, struct kc_error *e)
 {
 	struct kc_json *j;
@@ -87,6 +116,11 @@ struct kc_json *kc_json_parse(const char *text, size_t n, struct kc_error *e)
 
 	if (memchr(text, '\0', n)) {
 		kc_error_set(e, KC_EDATA, "invalid JSON: a NUL byte");
+		return NULL;
+	}
+	if (depth_of(text, n) > KC_JSON_MAX_DEPTH) {
+		kc_error_set(e, KC_EDATA, "invalid JSON: nested deeper than %d levels",
+			     KC_JSON_MAX_DEPTH);
 		return NULL;
 	}
 	copy = kc_xmalloc(n + 1);

@@ -14,9 +14,11 @@ void kc_json_add_key(struct kc_buf *b, const char *key);
 
 /*
  * A parsed JSON document (an opaque yajl tree). kc_json_parse returns NULL
- * and fills e (KC_EDATA, with yajl's reason) on bad JSON; kc_json_free frees.
+ * and fills e (KC_EDATA, with yajl's reason) on bad JSON, including text
+ * nested deeper than KC_JSON_MAX_DEPTH; kc_json_free frees.
  */
 struct kc_json;
+#define KC_JSON_MAX_DEPTH 256
 struct kc_json *kc_json_parse(const char *text, size_t n, struct kc_error *e);
 void kc_json_free(struct kc_json *j);
 

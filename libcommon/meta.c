@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "crc32c.h"
+#include "name.h"
+#include "record.h"
 #include "segment.h"
 #include "stream.h"
 #include "banned.h"
@@ -69,7 +71,7 @@ static int word(struct cursor *c, const char **w, size_t *n)
 	*n = (size_t)(c->p - *w);
 	if (c->p < c->end && *c->p == ' ')
 		c->p++;
-	return *n ? 0 : -1;
+	return *n && !memchr(*w, '\0', *n) ? 0 : -1;
 }
 
 static int end_line(struct cursor *c)
@@ -160,7 +162,7 @@ static int parse_body(struct cursor *c, struct kc_stream_meta *m)
 	    field_u64(c, "next-shard", &m->next_shard))
 		return -1;
 	m->created_ms = (int64_t)created;
-	m->retention_hours = (uint32_t)ret;
+	m->retention_hours = ret > UINT32_MAX ? UINT32_MAX : (uint32_t)ret;
 	if (c->end - c->p > 15 && memcmp(c->p, "enforce-limits ", 15) == 0) {
 		uint64_t on;
 		if (field_u64(c, "enforce-limits", &on) || on > 1)
@@ -193,11 +195,62 @@ static int parse_crc_line(const char *p, const char *end, unsigned *crc)
 	return 0;
 }
 
+static int cmp_start(const void *a, const void *b)
+{
+	const struct kc_shard_info *x = *(const struct kc_shard_info *const *)a;
+	const struct kc_shard_info *y = *(const struct kc_shard_info *const *)b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The open shards must tile the hash key space exactly: no gap, no overlap. */
+static const char *check_map(const struct kc_stream_meta *m)
+{
+	const struct kc_shard_info **open = kc_xcalloc(m->nshards, sizeof(*open));
+	const char *why = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nshards; i++) {
+		if (m->shards[i].index >= m->next_shard)
+			why = "a shard index at or above next-shard";
+		for (size_t k = 0; k < i; k++)
+			if (m->shards[k].index == m->shards[i].index)
+				why = "a shard index twice";
+		if (!m->shards[i].closed)
+			open[n++] = &m->shards[i];
+	}
+	qsort(open, n, sizeof(*open), cmp_start);
+	if (!why && (n == 0 || open[0]->start != 0 || open[n - 1]->end != KC_U128_MAX))
+		why = "open shards do not cover the hash key space";
+	for (size_t i = 1; !why && i < n; i++)
+		if (open[i - 1]->end == KC_U128_MAX || open[i - 1]->end + 1 != open[i]->start)
+			why = "open shards overlap or leave a gap";
+	free(open);
+	return why;
+}
+
+/* Settings within the ranges kshard create allows. */
+static const char *check_settings(const struct kc_stream_meta *m)
+{
+	struct kc_error ignore;
+
+	if (kc_name_check("stream", m->name, &ignore))
+		return "a bad stream name";
+	if (m->retention_hours < KC_RETENTION_MIN || m->retention_hours > KC_RETENTION_MAX)
+		return "retention-hours out of range";
+	if (m->max_record_size < KC_RECORD_MAX_MIN || m->max_record_size > KC_RECORD_MAX_LIMIT ||
+	    m->max_record_size % 1024)
+		return "max-record-size out of range";
+	if (m->segment_size < 4096 || m->segment_size > (1ull << 40))
+		return "segment-size out of range";
+	return check_map(m);
+}
+
 int kc_meta_decode(const char *text, size_t n, struct kc_stream_meta *m,
 		   struct kc_error *e)
 {
 	struct cursor c = { text, text + n, 1 };
-	const char *crcline;
+	const char *crcline, *why;
 	uint64_t version;
 	unsigned crc;
 
@@ -221,6 +274,11 @@ int kc_meta_decode(const char *text, size_t n, struct kc_stream_meta *m,
 		kc_meta_release(m);
 		return kc_error_set(e, KC_EIO, "stream.meta: line %u: malformed",
 				    c.line);
+	}
+	why = check_settings(m);
+	if (why) {
+		kc_meta_release(m);
+		return kc_error_set(e, KC_EIO, "stream.meta: %s", why);
 	}
 	return 0;
 }

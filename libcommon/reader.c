@@ -107,11 +107,19 @@ static int next_segment(struct kc_reader *r, struct kc_error *e)
 		return corrupt(r, "incomplete frame at the end of a sealed segment", e);
 	rc = open_segment(r, r->limit, e);
 	if (rc == -KC_ENOENT) {
-		char seq[40];
+		char seq[40], cur[32];
 		kc_seqno_format(r->shard, r->limit, seq);
-		rc = kc_error_set(e, KC_ENOENT, "%s: records from sequence number %s "
-				  "were trimmed (retention) while being read",
-				  r->id, seq);
+		kc_segment_name(r->seg_base, KC_SEG_SUFFIX, cur);
+		/* Trimming removes the oldest segments first: if the one just
+		 * read is still there, the next one is missing, not trimmed. */
+		if (faccessat(r->dirfd, cur, F_OK, 0) == 0)
+			rc = kc_error_set(e, KC_EIO, "%s: segment %020" PRIu64 " is "
+					  "missing after segment %020" PRIu64 " (damage)",
+					  r->id, r->limit, r->seg_base);
+		else
+			rc = kc_error_set(e, KC_ENOENT, "%s: records from sequence "
+					  "number %s were trimmed (retention) while "
+					  "being read", r->id, seq);
 	}
 	return rc;
 }
@@ -232,8 +240,12 @@ static int64_t first_time(struct kc_reader *r, uint64_t base)
 	return ts;
 }
 
-/* The offset of the last index entry of segment base that arrived before t. */
-static uint64_t index_lookup(struct kc_reader *r, uint64_t base, int64_t t)
+/*
+ * The offset of the last index entry of segment base that arrived before t,
+ * with its time in *at (base and INT64_MIN without one).
+ */
+static uint64_t index_lookup(struct kc_reader *r, uint64_t base, int64_t t,
+			     int64_t *at)
 {
 	char name[32], ent[KC_INDEX_ENTRY];
 	uint64_t best = base;
@@ -254,6 +266,7 @@ static uint64_t index_lookup(struct kc_reader *r, uint64_t base, int64_t t)
 				break;
 			if ((int64_t)kc_get64(ent) < t) {
 				best = kc_get64(ent + 8);
+				*at = (int64_t)kc_get64(ent);
 				lo = mid + 1;
 			} else {
 				hi = mid - 1;
@@ -268,6 +281,7 @@ static int seek_time(struct kc_reader *r, const uint64_t *bases, size_t n,
 		     int64_t t, struct kc_error *e)
 {
 	long lo = 0, hi = (long)n - 1, seg = 0;
+	int64_t at = INT64_MIN;
 	uint64_t start;
 	struct kc_record rec;
 	int rc;
@@ -285,12 +299,13 @@ static int seek_time(struct kc_reader *r, const uint64_t *bases, size_t n,
 		return rc;
 	if (t > r->min_ms)
 		r->min_ms = t;
-	start = index_lookup(r, bases[seg], t);
+	start = index_lookup(r, bases[seg], t, &at);
 	if (start == bases[seg] || start >= r->limit)
 		return 0;
-	/* The index is a hint: use it only if a valid frame starts there. */
+	/* The index is a hint: use it only if the frame there is the one it
+	 * names, a valid frame of that arrival time (times never decrease). */
 	r->pos = start;
-	if (next_frame(r, &rec, e) == 1) {
+	if (next_frame(r, &rec, e) == 1 && rec.arrival_ms == at) {
 		r->pos = start;
 	} else {
 		r->pos = bases[seg];

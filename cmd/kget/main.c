@@ -390,8 +390,11 @@ static long pick(void)
 				continue;
 			}
 			rc = kc_reader_next(v->r, &v->rec, &e);
-			if (rc < 0)
+			if (rc < 0) {
+				/* What was verified before the damage is still output. */
+				kc_cli_flush(&opts.cli, &rd.out);
 				kc_cli_fail(&e);
+			}
 			v->has = rc;
 			v->dry = !rc;
 			if (rc)

@@ -274,8 +274,14 @@ static void random_key(char out[16])
 static long route(kc_u128 h)
 {
 	long pos = kc_stream_route(st.stream, h);
+	struct kc_error e;
 
-	return pos < 0 ? -1 : (long)st.stream->meta.shards[pos].index;
+	if (pos < 0) {
+		kc_error_set(&e, KC_EIO, "stream '%s': no open shard holds a hash "
+			     "key (damaged stream.meta)", st.stream->meta.name);
+		kc_cli_fail(&e);
+	}
+	return (long)st.stream->meta.shards[pos].index;
 }
 
 /* Adds a valid record to its shard's batch. */
@@ -635,6 +641,11 @@ static int append_all(int *failed, struct kc_error *e)
 		if (rc == -KC_ECLOSED || rc == -KC_ESTALE)
 			return 1;
 		if (rc) {
+			char id[32];
+			kc_shard_id_format((unsigned long)i, id);
+			if (!strstr(e->msg, "shard"))
+				kc_error_prefix(e, "%s: ", id);
+			kc_error_prefix(e, "stream '%s': ", st.stream->meta.name);
 			b->failed = 1;
 			*failed = 1;
 		}
