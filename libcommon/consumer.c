@@ -305,39 +305,14 @@ int kc_consumer_is_registered(const struct kc_consumer *c, int64_t *created_ms)
 	return 1;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int kc_consumer_list(const struct kc_stream *s, char ***names, size_t *n,
 		     struct kc_error *e)
 {
 	struct kc_buf path = KC_BUF_INIT;
-	struct dirent *de;
-	char **v = NULL;
-	size_t len = 0;
-	DIR *d;
+	int rc;
 
 	kc_buf_addf(&path, "%s/consumers", s->path);
-	d = opendir(path.data);
+	rc = kc_name_list(path.data, "consumer", names, n, e);
 	kc_buf_release(&path);
-	*names = NULL;
-	*n = 0;
-	if (!d)
-		return errno == ENOENT ? 0 : kc_error_errno(e, KC_EIO, errno,
-							    "cannot list consumers");
-	while ((de = readdir(d))) {
-		struct kc_error ignore;
-		if (kc_name_check("consumer", de->d_name, &ignore))
-			continue;
-		v = kc_xrealloc(v, (len + 1) * sizeof(*v));
-		v[len++] = kc_xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (len)
-		qsort(v, len, sizeof(*v), cmp_str);
-	*names = v;
-	*n = len;
-	return 0;
+	return rc;
 }

@@ -1,7 +1,11 @@
 /* name.c: stream, consumer and shard names. */
+#include <stdlib.h>
+#include <errno.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "name.h"
 #include "banned.h"
 
@@ -79,4 +83,44 @@ int kc_shard_id_parse(const char *id, unsigned long *index, struct kc_error *e)
 void kc_shard_id_format(unsigned long index, char out[32])
 {
 	snprintf(out, 32, SHARD_PREFIX "%0*lu", SHARD_DIGITS, index);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int kc_name_list(const char *path, const char *what, char ***names, size_t *n,
+		 struct kc_error *e)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char **v = NULL;
+	size_t len = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : kc_error_errno(e, KC_EIO, errno,
+							    "cannot list %ss", what);
+	while ((de = readdir(d))) {
+		struct kc_error ignore;
+		if (kc_name_check(what, de->d_name, &ignore))
+			continue;
+		v = kc_xrealloc(v, (len + 1) * sizeof(*v));
+		v[len++] = kc_xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (len)
+		qsort(v, len, sizeof(*v), cmp_str);
+	*names = v;
+	*n = len;
+	return 0;
+}
+
+void kc_name_list_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }

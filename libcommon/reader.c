@@ -222,24 +222,6 @@ static int seek_sequence(struct kc_reader *r, const uint64_t *bases, size_t n,
 	return 0;
 }
 
-/* Arrival time of the first frame of segment base, or INT64_MAX if empty. */
-static int64_t first_time(struct kc_reader *r, uint64_t base)
-{
-	char name[32], hdr[KC_FRAME_HDR];
-	int64_t ts = INT64_MAX;
-	int fd;
-
-	kc_segment_name(base, KC_SEG_SUFFIX, name);
-	fd = openat(r->dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ts;
-	if (kc_pread_full(fd, hdr, sizeof(hdr), KC_SEG_HDR) == (ssize_t)sizeof(hdr) &&
-	    kc_get64(hdr + 16) == base)
-		ts = (int64_t)kc_get64(hdr + 24);
-	close(fd);
-	return ts;
-}
-
 /*
  * The offset of the last index entry of segment base that arrived before t,
  * with its time in *at (base and INT64_MIN without one).
@@ -288,7 +270,7 @@ static int seek_time(struct kc_reader *r, const uint64_t *bases, size_t n,
 
 	while (lo <= hi) {
 		long mid = lo + (hi - lo) / 2;
-		if (first_time(r, bases[mid]) < t) {
+		if (kc_segment_first_arrival(r->dirfd, bases[mid]) < t) {
 			seg = mid;
 			lo = mid + 1;
 		} else {

@@ -22,24 +22,6 @@ int64_t kc_retention_cutoff(const struct kc_stream *s, int64_t now_ms)
 	return now_ms - (int64_t)s->meta.retention_hours * 3600000;
 }
 
-/* Arrival time of the first frame of segment base; INT64_MAX if none. */
-static int64_t first_arrival(int dirfd, uint64_t base)
-{
-	char name[32], hdr[KC_FRAME_HDR];
-	int64_t ts = INT64_MAX;
-	int fd;
-
-	kc_segment_name(base, KC_SEG_SUFFIX, name);
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ts;
-	if (kc_pread_full(fd, hdr, sizeof(hdr), KC_SEG_HDR) == (ssize_t)sizeof(hdr) &&
-	    kc_get64(hdr + 16) == base)
-		ts = (int64_t)kc_get64(hdr + 24);
-	close(fd);
-	return ts;
-}
-
 /* Offset of the last .tix entry of segment base, or base without one. */
 static uint64_t last_indexed(int dirfd, uint64_t base)
 {
@@ -138,7 +120,7 @@ int kc_retention_trim_segments(int dirfd, uint64_t shard, int64_t cutoff_ms,
 		rc = kc_segment_list(dirfd, &bases, &n, e);
 	/* Oldest first; stop at the first segment that holds a live record. */
 	for (size_t i = 0; !rc && i + 1 < n && bases[i] < t.seg_base; i++) {
-		if (first_arrival(dirfd, bases[i + 1]) >= cutoff_ms &&
+		if (kc_segment_first_arrival(dirfd, bases[i + 1]) >= cutoff_ms &&
 		    last_arrival(dirfd, bases[i], shard) >= cutoff_ms)
 			break;
 		rc = remove_segment(dirfd, bases[i], st, e);

@@ -285,3 +285,21 @@ int kc_segment_open(int dirfd, uint64_t base, uint64_t shard, int flags,
 	*salt = h.salt;
 	return fd;
 }
+
+int64_t kc_segment_first_arrival(int dirfd, uint64_t base)
+{
+	char name[32], hdr[32];
+	int64_t ts = INT64_MAX;
+	int fd;
+
+	kc_segment_name(base, KC_SEG_SUFFIX, name);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ts;
+	/* Frame header: offset at byte 16, arrival time at byte 24. */
+	if (kc_pread_full(fd, hdr, sizeof(hdr), KC_SEG_HDR) == (ssize_t)sizeof(hdr) &&
+	    kc_get64(hdr + 16) == base)
+		ts = (int64_t)kc_get64(hdr + 24);
+	close(fd);
+	return ts;
+}

@@ -107,4 +107,10 @@ int kc_segment_create(int dirfd, uint64_t base, uint64_t shard, int64_t now_ms,
 int kc_segment_open(int dirfd, uint64_t base, uint64_t shard, int flags,
 		    uint32_t *salt, struct kc_error *e);
 
+/*
+ * The arrival time of the first frame of segment base in dirfd (read from
+ * its header, not verified), or INT64_MAX when it has none or is missing.
+ */
+int64_t kc_segment_first_arrival(int dirfd, uint64_t base);
+
 #endif

@@ -303,47 +303,20 @@ int kc_stream_delete(const char *root, const char *name, struct kc_error *e)
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int kc_stream_list(const char *root, char ***names, size_t *n, struct kc_error *e)
 {
 	struct kc_buf path = KC_BUF_INIT;
-	char **v = NULL;
-	size_t len = 0;
-	struct dirent *de;
-	DIR *d;
+	int rc;
 
 	kc_buf_addf(&path, "%s/streams", root);
-	d = opendir(path.data);
+	rc = kc_name_list(path.data, "stream", names, n, e);
 	kc_buf_release(&path);
-	*names = NULL;
-	*n = 0;
-	if (!d)
-		return errno == ENOENT ? 0
-				       : kc_error_errno(e, KC_EIO, errno, "cannot list streams");
-	while ((de = readdir(d))) {
-		struct kc_error ignore;
-		if (kc_name_check("stream", de->d_name, &ignore))
-			continue;
-		v = kc_xrealloc(v, (len + 1) * sizeof(*v));
-		v[len++] = kc_xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (len)
-		qsort(v, len, sizeof(*v), cmp_str);
-	*names = v;
-	*n = len;
-	return 0;
+	return rc;
 }
 
 void kc_stream_list_free(char **names, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	kc_name_list_free(names, n);
 }
 
 int kc_stream_meta_lock(struct kc_stream *s, int *lockfd, struct kc_error *e)
