@@ -135,7 +135,7 @@ static int parse_shard(struct cursor *c, struct kc_shard_info *s)
 	    word_u128(c, &s->start) || word_u128(c, &s->end) ||
 	    word_u64(c, &s->parent, 1) || word_u64(c, &s->adjacent, 1) ||
 	    word_u64(c, &created, 0) || word_u64(c, &s->end_offset, 1) ||
-	    end_line(c) || s->start > s->end)
+	    end_line(c) || s->start > s->end || created > INT64_MAX)
 		return -1;
 	s->created_ms = (int64_t)created;
 	s->closed = s->end_offset != KC_NO_SHARD;
@@ -159,7 +159,7 @@ static int parse_body(struct cursor *c, struct kc_stream_meta *m)
 	    field_u64(c, "retention-hours", &ret) ||
 	    field_u64(c, "max-record-size", &m->max_record_size) ||
 	    field_u64(c, "segment-size", &m->segment_size) ||
-	    field_u64(c, "next-shard", &m->next_shard))
+	    field_u64(c, "next-shard", &m->next_shard) || created > INT64_MAX)
 		return -1;
 	m->created_ms = (int64_t)created;
 	m->retention_hours = ret > UINT32_MAX ? UINT32_MAX : (uint32_t)ret;

@@ -52,7 +52,7 @@ test_expect_success 'every acknowledged record reached the killed consumer (lost
 	sort -u acked >a && sort -u consumed >c &&
 	comm -23 a c >lost && test ! -s lost &&
 	written=$(($(wc -l <input) * ROUNDS)) &&
-	echo "# crash: rounds=$ROUNDS written>=$written acknowledged=$(wc -l <a) read=$(wc -l <consumed) lost=$(wc -l <lost) duplicated=$(($(wc -l <consumed) - $(wc -l <c)))" >&3
+	echo "# consumer-crash: rounds=$ROUNDS written>=$written acknowledged=$(wc -l <a) read=$(wc -l <consumed) lost=$(wc -l <lost) duplicated=$(($(wc -l <consumed) - $(wc -l <c)))" >&3
 ' 3>&1
 
 test_expect_success 'a fresh consumer pass reads every stored record exactly once' '
