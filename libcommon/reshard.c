@@ -160,29 +160,7 @@ static int merge_locked(struct kc_stream *s, uint64_t shard, uint64_t adjacent,
 	return reshape(s, parents, 2, &c, 1, e);
 }
 
-int kc_reshard_split(struct kc_stream *s, uint64_t shard, kc_u128 key,
-		     struct kc_error *e)
-{
-	int fd, rc = kc_stream_meta_lock(s, &fd, e);
 
-	if (rc)
-		return rc;
-	rc = split_locked(s, shard, key, e);
-	kc_stream_meta_unlock(fd);
-	return rc;
-}
-
-int kc_reshard_merge(struct kc_stream *s, uint64_t shard, uint64_t adjacent,
-		     struct kc_error *e)
-{
-	int fd, rc = kc_stream_meta_lock(s, &fd, e);
-
-	if (rc)
-		return rc;
-	rc = merge_locked(s, shard, adjacent, e);
-	kc_stream_meta_unlock(fd);
-	return rc;
-}
 
 /* The open shard holding hash h, or NULL. */
 static const struct kc_shard_info *holder(const struct kc_stream *s, kc_u128 h)
@@ -237,13 +215,49 @@ static int scale_locked(struct kc_stream *s, unsigned target, struct kc_error *e
 	return rc;
 }
 
-int kc_reshard_scale(struct kc_stream *s, unsigned target, struct kc_error *e)
+/* One reshard operation, run under the stream's metadata lock. */
+struct op {
+	enum { OP_SPLIT, OP_MERGE, OP_SCALE } kind;
+	uint64_t shard, adjacent;
+	kc_u128 key;
+	unsigned target;
+};
+
+static int run_locked(struct kc_stream *s, const struct op *op, struct kc_error *e)
 {
 	int fd, rc = kc_stream_meta_lock(s, &fd, e);
 
 	if (rc)
 		return rc;
-	rc = scale_locked(s, target, e);
+	if (op->kind == OP_SPLIT)
+		rc = split_locked(s, op->shard, op->key, e);
+	else if (op->kind == OP_MERGE)
+		rc = merge_locked(s, op->shard, op->adjacent, e);
+	else
+		rc = scale_locked(s, op->target, e);
 	kc_stream_meta_unlock(fd);
 	return rc;
+}
+
+int kc_reshard_split(struct kc_stream *s, uint64_t shard, kc_u128 key,
+		     struct kc_error *e)
+{
+	struct op op = { OP_SPLIT, shard, 0, key, 0 };
+
+	return run_locked(s, &op, e);
+}
+
+int kc_reshard_merge(struct kc_stream *s, uint64_t shard, uint64_t adjacent,
+		     struct kc_error *e)
+{
+	struct op op = { OP_MERGE, shard, adjacent, 0, 0 };
+
+	return run_locked(s, &op, e);
+}
+
+int kc_reshard_scale(struct kc_stream *s, unsigned target, struct kc_error *e)
+{
+	struct op op = { OP_SCALE, 0, 0, 0, target };
+
+	return run_locked(s, &op, e);
 }
