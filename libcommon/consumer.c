@@ -191,15 +191,22 @@ long kc_consumer_lease_holder(struct kc_consumer *c, uint64_t shard)
 
 int kc_consumer_join(struct kc_consumer *c, struct kc_error *e)
 {
-	char name[64];
+	char name[64], tmp[64];
 
 	if (c->workerfd >= 0)
 		return 0;
 	if (mkdirat(c->dirfd, "workers", 0777) && errno != EEXIST)
 		return kc_error_errno(e, KC_EIO, errno, "consumer '%s': workers", c->name);
+	/*
+	 * Lock the file before it gets its visible name: kc_consumer_workers()
+	 * removes unlocked files as left by dead workers, and would otherwise
+	 * remove ours between the open and the flock.
+	 */
+	snprintf(tmp, sizeof(tmp), "workers/.%ld.tmp", (long)getpid());
 	snprintf(name, sizeof(name), "workers/%ld", (long)getpid());
-	c->workerfd = openat(c->dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-	if (c->workerfd < 0 || flock(c->workerfd, LOCK_EX | LOCK_NB))
+	c->workerfd = openat(c->dirfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (c->workerfd < 0 || flock(c->workerfd, LOCK_EX | LOCK_NB) ||
+	    renameat(c->dirfd, tmp, c->dirfd, name))
 		return kc_error_errno(e, KC_EIO, errno, "consumer '%s': %s", c->name, name);
 	return 0;
 }
