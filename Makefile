@@ -12,10 +12,13 @@ WARN = -Wall -Wextra -Wpedantic -Werror -Wstrict-prototypes \
        -Wmissing-prototypes -Wvla -Wwrite-strings -fno-common
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DKIN_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) -Ilibcommon \
+	     -I/usr/include/postgresql \
 	     $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 	       -fno-sanitize-recover=all)
 LDFLAGS_SAN = $(if $(SANITIZE),-fsanitize=$(SANITIZE))
-LIBS = -lyajl
+LIBS = -lyajl -lzstd -lz -lsnappy
+# Per-program libraries: LIBS_<prog>.
+LIBS_kfirehose = -lcurl -ljq -lpq
 
 PROGS = kshard kput kget
 LIB_SRC = $(wildcard libcommon/*.c)
@@ -49,7 +52,7 @@ $(O)/libcommon.a: $(LIB_OBJ)
 $(O)/bin/%: $$(addprefix $(O)/,$$(addsuffix .o,$$(basename $$(wildcard cmd/$$*/*.c)))) \
 	     $(O)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS)
 
 $(O)/unit/%.t: $(O)/tests/unit/%.o $(O)/libcommon.a
 	@mkdir -p $(@D)
