@@ -20,7 +20,10 @@ LIBS = -lyajl -lzstd -lz -lsnappy
 # Per-program libraries: LIBS_<prog>.
 LIBS_kfirehose = -lcurl -ljq -lpq
 
-PROGS = kshard kput kget
+# kfirehose joins once all its destinations are in the tree (work in progress).
+FH_DESTS = $(wildcard cmd/kfirehose/dest_opensearch.c cmd/kfirehose/dest_splunk.c \
+	     cmd/kfirehose/dest_postgres.c cmd/kfirehose/dest_http.c)
+PROGS = kshard kput kget $(if $(word 4,$(FH_DESTS)),kfirehose)
 LIB_SRC = $(wildcard libcommon/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)

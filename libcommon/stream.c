@@ -89,6 +89,11 @@ static int make_dirs(const char *root, struct kc_error *e)
 	return rc;
 }
 
+int kc_root_make(const char *root, struct kc_error *e)
+{
+	return make_dirs(root, e);
+}
+
 static int check_config(const struct kc_stream_config *c, struct kc_error *e)
 {
 	if (c->shards < 1 || c->shards > KC_SHARDS_MAX)

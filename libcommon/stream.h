@@ -67,6 +67,9 @@ struct kc_stream {
  */
 char *kc_root_resolve(const char *dir);
 
+/* Creates the root (mkdir -p) and its streams/ and tmp/ when missing. */
+int kc_root_make(const char *root, struct kc_error *e);
+
 /*
  * Creates stream name under root (creating root and root/streams as
  * needed), atomically: built in a temporary directory, then renamed.

@@ -42,7 +42,8 @@ struct fh_config {
 	const char *error_prefix;
 	int append_delimiter;
 	const char *ca_file;         /* --ca-file: CA bundle for https (else the system's) */
-	int64_t request_timeout_ms;  /* --request-timeout (default 180 s, as Firehose) */        /* --append-delimiter: '\n' after each record */
+	int64_t request_timeout_ms;  /* --request-timeout (default 180 s, as Firehose) */
+	unsigned version;            /* the delivery stream's version (object names) */        /* --append-delimiter: '\n' after each record */
 };
 
 /* The last value of option key, or NULL when it was not given. */
@@ -86,6 +87,13 @@ struct fh_record {
 
 #define FH_RECORD_ID_MAX 96
 void fh_record_id(const struct fh_record *r, char out[FH_RECORD_ID_MAX]);
+/* Records read from stdin carry shard FH_STDIN and offset = line number. */
+#define FH_STDIN UINT64_MAX
+/* Sets the run id that stdin record ids carry (once, by the core). */
+void fh_record_id_run(const char *run);
+
+/* A random version 4 UUID, 36 characters. */
+void fh_uuid(char out[40]);
 
 /* The records of one buffer, delivered as one object / request / transaction. */
 struct fh_batch {
@@ -96,6 +104,9 @@ struct fh_batch {
 	int64_t oldest_ms;       /* arrival of the oldest record */
 	int64_t now_ms;          /* the (possibly --now shifted) clock at this attempt */
 	char request_id[40];     /* a UUID, the same for every attempt of this batch */
+	const char *body;        /* whole-buffer batches: the records as an object holds
+				    them (delimiters included), else NULL */
+	size_t body_len;
 	unsigned attempt;        /* 1 on the first attempt */
 };
 
@@ -218,5 +229,14 @@ int fh_partition_open(const struct fh_config *c, struct fh_partitioner **p,
 int fh_partition_eval(struct fh_partitioner *p, const char *data, size_t len,
 		      struct fh_keys *keys, struct kc_error *e);
 void fh_partition_close(struct fh_partitioner *p);
+
+/* ---- addition (transform.c): attempts behind the last run ----------- */
+
+/*
+ * The number of invocations fh_transform_run made for its last batch
+ * (1 + retries when every attempt failed): the failed-record objects'
+ * attemptsMade.
+ */
+unsigned fh_transform_attempts(const struct fh_transform *t);
 
 #endif
