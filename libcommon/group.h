@@ -14,17 +14,30 @@
 #include "record.h"
 #include "stream.h"
 
+/*
+ * Called just before the SHARD_END checkpoint of shard is written (during
+ * kc_group_read or kc_group_commit), for a caller that reports the end of
+ * a shard, as kget --json does with the shard's ChildShards.
+ */
+typedef void (*kc_group_end_fn)(void *arg, uint64_t shard);
+
 struct kc_group_opts {
 	const char *name;                /* consumer name (validated) */
 	const struct kc_iterator *from;  /* start of a shard with no checkpoint */
 	int follow;                      /* kc_group_wait may block for data */
+	/* Added for kget: */
+	kc_group_end_fn shard_end;       /* or NULL */
+	void *arg;                       /* for shard_end */
 };
 
 struct kc_group;
 
 /*
  * Opens consumer o->name of s (created when missing), joins it as a worker
- * and takes this worker's first leases.
+ * and takes this worker's first leases. s must stay open until
+ * kc_group_close; the group reloads s's metadata after reshards (pointers
+ * into s->meta.shards are invalidated by every kc_group_read). o and its
+ * strings need not outlive the call.
  */
 int kc_group_open(struct kc_stream *s, const struct kc_group_opts *o,
 		  struct kc_group **out, struct kc_error *e);
@@ -70,13 +83,17 @@ int kc_group_pending(const struct kc_group *g);
 /*
  * Waits up to ms milliseconds for new records in held shards, a change of
  * the shard map, or the next rebalance (inotify; returns at once without
- * follow). Returns 0, or a negative status.
+ * follow). With limits emulation, while a held shard's reads are throttled
+ * it sleeps until the first may read again (also without follow).
+ * Returns 0, or a negative status.
  */
 int kc_group_wait(struct kc_group *g, int ms, struct kc_error *e);
 
 /*
  * Whether nothing more can come without follow: every held shard read to
- * its published end and no other shard eligible for this worker.
+ * its published end and no other shard eligible for this worker. It is
+ * what the last kc_group_read found (0 records, no shard throttled), until
+ * a commit finishes a shard, which may make its children eligible.
  */
 int kc_group_idle(struct kc_group *g);
 

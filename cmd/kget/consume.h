@@ -1,4 +1,4 @@
-/* consume.h: kget --consumer: leased shards, checkpoints, --exec batches. */
+/* consume.h: kget --consumer: a group worker's batches, --exec, checkpoints. */
 #ifndef KGET_CONSUME_H
 #define KGET_CONSUME_H
 
@@ -26,10 +26,5 @@ struct kget_consume_opts {
  * delivered. Returns the exit status.
  */
 int kget_consume(struct kc_stream *s, const struct kget_consume_opts *o);
-
-/* From main.c: inotify on the stream directory and shard directories. */
-int kget_watch(const struct kc_stream *s);
-int kget_watch_shard(int fd, const char *dirpath);
-void kget_wait(int fd, int timeout_ms);
 
 #endif

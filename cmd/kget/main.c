@@ -2,13 +2,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <ctype.h>
 #include <string.h>
 #include <time.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +22,7 @@
 #include "stream.h"
 #include "throttle.h"
 #include "units.h"
+#include "watch.h"
 #include "banned.h"
 
 static const char usage[] =
@@ -253,7 +252,7 @@ static void add_source(uint64_t index, const struct kc_iterator *it)
 	src->index = index;
 	if (kc_reader_open(rd.s, index, it, &src->r, &e))
 		kc_cli_fail(&e);
-	rd.wfd = kget_watch_shard(rd.wfd, src->r->dirpath);
+	rd.wfd = kc_watch_shard(rd.wfd, src->r->dirpath);
 }
 
 /* The one shard asked for with --shard or a sequence number. */
@@ -468,46 +467,6 @@ static int advance(void)
 	return changed;
 }
 
-/* Sets up inotify on the stream directory (for stream.meta); -1: poll. */
-static int watch_stream(void)
-{
-	return kget_watch(rd.s);
-}
-
-int kget_watch(const struct kc_stream *s)
-{
-	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-
-	if (fd >= 0 && inotify_add_watch(fd, s->path, IN_MOVED_TO) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-int kget_watch_shard(int fd, const char *dirpath)
-{
-	if (fd >= 0 && inotify_add_watch(fd, dirpath, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-void kget_wait(int fd, int timeout_ms)
-{
-	char events[4096] __attribute__((aligned(8)));
-	struct pollfd p = { fd, POLLIN, 0 };
-
-	if (fd < 0) {
-		poll(NULL, 0, 50);
-		return;
-	}
-	if (poll(&p, 1, timeout_ms) > 0)
-		while (read(fd, events, sizeof(events)) > 0)
-			;
-}
-
 int main(int argc, char **argv)
 {
 	struct kc_error e;
@@ -530,7 +489,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (opts.follow)
-		rd.wfd = watch_stream();
+		rd.wfd = kc_watch_stream(rd.s);
 	open_sources();
 	advance();
 	while (!opts.limit || count < opts.limit) {
@@ -561,7 +520,7 @@ int main(int argc, char **argv)
 		kc_cli_flush(&opts.cli, &rd.out);
 		for (size_t k = 0; k < rd.n; k++)
 			note_metrics(&rd.v[k]);
-		kget_wait(rd.wfd, 1000);
+		kc_watch_wait(rd.wfd, 1000);
 		refresh_map();
 		for (size_t k = 0; k < rd.n; k++)
 			rd.v[k].dry = 0;
