@@ -263,7 +263,7 @@ static int write_failures(struct fh_pipeline *p, const struct failure *f, size_t
 				    p->error_codec, &piece, 1, e);
 	}
 	if (rc)
-		kc_error_prefix(e, "error output");
+		kc_error_prefix(e, "error output: ");
 	else
 		p->m.failed_records += n;
 	kc_buf_release(&body);

@@ -124,7 +124,7 @@ static int format_letter(char c, size_t count, const struct tm *tm, int ms,
 		return 0;
 	}
 	default:
-		return kc_error_set(e, KC_EUSAGE, "timestamp pattern letter '%c' is not "
+		return kc_error_set(e, KC_EUSAGE, "letter '%c' is not "
 				    "supported (y u M d D H h m s S E a)", c);
 	}
 }
@@ -158,7 +158,7 @@ int fh_timestamp_format(const char *pat, size_t n, int64_t ts_ms,
 			while (i + count < n && pat[i + count] == c)
 				count++;
 			if (format_letter(c, count, &tm, ms, out, e))
-				return kc_error_prefix(e, "timestamp pattern '%.*s'", (int)n, pat);
+				return kc_error_prefix(e, "timestamp pattern '%.*s': ", (int)n, pat);
 			i += count;
 		} else {
 			kc_buf_addc(out, c);
