@@ -45,6 +45,9 @@ static void on_error(void *data, jv msg)
 		s = jv_string_value(msg);
 		nl = strchr(s, '\n');
 		kc_buf_add(b, s, nl ? (size_t)(nl - s) : strlen(s));
+		/* "... at <top-level>, line 1:" introduces the quoted source. */
+		while (b->len && (b->data[b->len - 1] == ':' || b->data[b->len - 1] == ' '))
+			b->data[--b->len] = '\0';
 	}
 	jv_free(msg);
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -116,7 +117,7 @@ static void failure_set(struct failure *f, int retry, const char *code,
 
 /*
  * BufferSizeInMBs: a bare number is MiB and may have a fraction ("0.2",
- * "1.5"); with a suffix it is any size ("256KiB").
+ * "1.5", also "0.5MiB"); otherwise any size ("256KiB").
  */
 static int parse_size_mib(const char *opt, const char *v, size_t *out,
 			  struct kc_error *e)
@@ -132,11 +133,12 @@ static int parse_size_mib(const char *opt, const char *v, size_t *out,
 			frac = frac * 10 + (uint64_t)(*p - '0');
 			scale *= 10;
 		}
-	if (digits && !*p && n < (1u << 20)) {
+	if (digits && (!*p || !strcasecmp(p, "m") || !strcasecmp(p, "mb") ||
+		       !strcasecmp(p, "mib")) && n < (1u << 20)) {
 		*out = (size_t)((n << 20) + ((frac << 20) + scale / 2) / scale);
 		return 0;
 	}
-	if (strchr(v, '.') == NULL) {
+	if (!strchr(v, '.')) {
 		char what[64];
 		uint64_t bytes;
 
@@ -170,7 +172,7 @@ static int parse_options(const struct fh_config *c, struct fh_transform *t,
 		if (n == 0 || n > TIMEOUT_MAX_MS)
 			return kc_error_set(e, KC_EUSAGE,
 					    "--transform-timeout %s: out of range: "
-					    "more than 0 up to 300 seconds", v);
+					    "1ms to 300 seconds", v);
 		t->timeout_ms = (int64_t)n;
 	}
 	if ((v = fh_config_get(c, "transform-buffer-size"))) {
@@ -749,6 +751,11 @@ static int read_response(struct fh_transform *t, size_t n, struct failure *f)
 	size_t count;
 
 	memset(t->seen, 0, n);
+	if (strspn(t->response.data ? t->response.data : "", " \t\r\n") ==
+	    t->response.len) {
+		failure_set(f, 0, JSON_ERROR, "%s: empty response", JSON_ERROR_MSG);
+		return -1;
+	}
 	root = jv_parse_sized(t->response.data ? t->response.data : "",
 			      (int)t->response.len);
 	if (!jv_is_valid(root)) {
