@@ -45,10 +45,10 @@ test_expect_success 'buffering by size: 1 MiB objects, no record split between t
 	awk "BEGIN { for (i = 1; i <= 30000; i++) printf \"%06d %0100d\n\", i, 0 }" >in &&
 	kfirehose --name big --to dir:big --buffer-size 1 --append-delimiter <in &&
 	objects big >list && test_line_count = 4 list &&
-	for f in $(cat list); do
-		test "$(wc -c <"$f")" -ge 1048576 || test "$f" = "$(tail -n1 list)" || return 1
-		tail -c 1 "$f" | od -An -c | grep -q "\\\\n" || return 1
-	done &&
+	small=0 && for f in $(cat list); do
+		test "$(wc -c <"$f")" -ge 1048576 || small=$((small + 1))
+		test "$(tail -c 1 "$f" | od -An -tx1 | tr -d " ")" = 0a || return 1
+	done && test $small = 1 &&
 	cat $(cat list) | sort >got && test_cmp in got
 '
 
