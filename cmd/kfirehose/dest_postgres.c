@@ -158,8 +158,7 @@ static void set_err(const struct pg *p, const PGresult *res, struct pg_err *e)
 	}
 	e->code = code_of(state);
 	e->data = (!strncmp(state, "22", 2) || !strncmp(state, "23", 2)) &&
-		  PQstatus(p->conn) == CONNECTION_OK &&
-		  PQtransactionStatus(p->conn) == PQTRANS_INERROR;
+		  PQstatus(p->conn) == CONNECTION_OK;
 	/* The context's line about the COPY: "COPY t, line 3, column n: ..." */
 	while (at && strncmp(at, "COPY ", 5)) {
 		at = strchr(at, '\n');
@@ -487,10 +486,10 @@ static void disconnect(struct pg *p)
 		for (size_t c = 0; c < p->njcols; c++)
 			free(p->jcols[c]);
 		free(p->jcols);
+		p->jcols = NULL;
+		p->njcols = 0;
+		p->jcols_owned = 0;
 	}
-	p->jcols = NULL;
-	p->njcols = 0;
-	p->jcols_owned = 0;
 }
 
 /* Appends name quoted as an identifier for p->conn; -1 with e set if bad. */
@@ -555,13 +554,9 @@ static int build_copy(struct pg *p, struct pg_err *e)
 	}
 	if (add_ident(p, &name, p->table, e))
 		goto out;
-	if (p->json) {
-		if (cols) {
-			p->jcols = cols;
-			p->njcols = ncols;
-		} else if (lookup_columns(p, name.data, e)) {
+	if (p->json && !cols) {
+		if (lookup_columns(p, name.data, e))
 			goto out;
-		}
 		cols = p->jcols;
 		ncols = p->njcols;
 	}
@@ -1069,12 +1064,8 @@ static int pg_open(const struct fh_config *c, const char *url, void **state,
 	    (cols && (rc = parse_columns(p, cols, e))) ||
 	    (options && (rc = parse_copy_options(p, options, e))))
 		goto fail;
-	if (c->compression && strcasecmp(c->compression, "UNCOMPRESSED")) {
-		rc = kc_error_set(e, KC_EUSAGE,
-				  "--compression: '%s': a postgres:// destination takes rows, not files",
-				  c->compression);
-		goto fail;
-	}
+	p->jcols = p->cols;
+	p->njcols = p->ncols;
 	/* libpq waits at least 2 s; 0 means forever. */
 	snprintf(p->connect_timeout, sizeof(p->connect_timeout), "%lld",
 		 timeout_ms ? (long long)(timeout_ms + 999) / 1000 : 0LL);

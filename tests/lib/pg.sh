@@ -68,6 +68,7 @@ pg_init() {
 	fsync = off
 	synchronous_commit = off
 	full_page_writes = off
+	track_commit_timestamp = on
 	EOF
 	trap 'pg_stop; cleanup' EXIT
 }
