@@ -82,6 +82,9 @@ static int os_open(const struct fh_config *c, const char *url, void **state,
 	const char *v;
 	int rc;
 
+	/* The contract passes what follows "opensearch:"; take the whole --to too. */
+	if (!strncmp(url, "opensearch:", 11))
+		url += 11;
 	if ((rc = fh_http_check_url("--to opensearch:", url, e)))
 		return rc;
 	if (!(v = fh_config_get(c, "index-name")))

@@ -86,6 +86,9 @@ static int splunk_open(const struct fh_config *c, const char *url, void **state,
 	uint64_t ms;
 	int rc;
 
+	/* The contract passes what follows "splunk:"; take the whole --to too. */
+	if (!strncmp(url, "splunk:", 7))
+		url += 7;
 	if ((rc = fh_http_check_url("--to splunk:", url, e)))
 		return rc;
 	/* The token is a secret: messages never quote it. */
