@@ -130,7 +130,15 @@ static int write_pieces(int fd, enum kc_codec codec, const char *entry,
 {
 	struct kc_compressor *z;
 	struct kc_buf out = KC_BUF_INIT;
-	int rc = kc_compress_open(codec, 0, entry, &z, e);
+	int rc;
+
+	if (codec == KC_CODEC_NONE) {
+		for (size_t i = 0; i < n; i++)
+			if (kc_write_all(fd, v[i].p, v[i].n))
+				return kc_error_errno(e, KC_EIO, errno, "write");
+		return 0;
+	}
+	rc = kc_compress_open(codec, 0, entry, &z, e);
 
 	for (size_t i = 0; !rc && i < n; i++) {
 		rc = kc_compress_write(z, v[i].p, v[i].n, &out, e);

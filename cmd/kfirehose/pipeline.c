@@ -70,6 +70,17 @@ struct txrec {
 	uint32_t sub, ack;
 };
 
+/* deliver()'s per-record arrays, kept between deliveries. */
+struct scratch {
+	size_t cap;
+	enum fh_status *status;
+	char (*code)[64];
+	char (*message)[256];
+	struct fh_record *sub;
+	size_t *map;
+	struct failure *fails;
+};
+
 struct counters {
 	uint64_t incoming_records, incoming_bytes;
 	uint64_t delivered_records, delivered_bytes;
@@ -102,6 +113,12 @@ struct fh_pipeline {
 
 	struct dbuf **bufs;
 	size_t nbufs;
+	struct kc_buf spare;     /* a delivered buffer's arena, for the next */
+	struct scratch scratch;  /* deliver's */
+	struct brec *spare_v;    /* and its record vector */
+	size_t spare_vcap;
+	struct fh_record *recs;  /* flush_buf's scratch */
+	size_t recs_cap;
 
 	struct counters m, last;
 	int64_t metrics_mono;
@@ -319,6 +336,21 @@ static struct dbuf *dbuf_new(struct fh_pipeline *p, const struct kc_buf *key,
 		fh_keys_add(&b->lambda, lambda->name[i], strlen(lambda->name[i]),
 			    lambda->value[i], strlen(lambda->value[i]));
 	b->first_mono = mono_ms();
+	/*
+	 * Room for a whole buffer, so that it never moves while it fills; the
+	 * arena of the last delivered buffer is reused, its pages already
+	 * mapped.
+	 */
+	if (p->spare.cap) {
+		b->arena = p->spare;
+		kc_buf_init(&p->spare);
+	}
+	kc_buf_grow(&b->arena, p->c->buffer_size + (64 << 10));
+	if (p->spare_v) {
+		b->v = p->spare_v;
+		b->cap = p->spare_vcap;
+		p->spare_v = NULL;
+	}
 	p->bufs = kc_xrealloc(p->bufs, (p->nbufs + 1) * sizeof(*p->bufs));
 	p->bufs[p->nbufs++] = b;
 	return b;
@@ -331,6 +363,16 @@ static void dbuf_remove(struct fh_pipeline *p, struct dbuf *b)
 			p->bufs[i] = p->bufs[--p->nbufs];
 			break;
 		}
+	if (!p->spare.cap) {
+		p->spare = b->arena;
+		kc_buf_init(&b->arena);
+		kc_buf_reset(&p->spare);
+	}
+	if (!p->spare_v) {
+		p->spare_v = b->v;
+		p->spare_vcap = b->cap;
+		b->v = NULL;
+	}
 	dbuf_free(b);
 }
 
@@ -369,29 +411,44 @@ static int64_t backoff_ms(unsigned retry)
 static int deliver(struct fh_pipeline *p, struct fh_batch *b, struct kc_error *e)
 {
 	size_t n = b->n;
-	enum fh_status *status = kc_xcalloc(n, sizeof(*status));
-	char (*code)[64] = kc_xcalloc(n, sizeof(*code));
-	char (*message)[256] = kc_xcalloc(n, sizeof(*message));
-	struct fh_record *all = b->v;
-	struct fh_record *sub = kc_xcalloc(n, sizeof(*sub));
-	size_t *map = kc_xcalloc(n, sizeof(*map));
-	struct failure *fails = kc_xcalloc(n, sizeof(*fails));
+	struct scratch *x = &p->scratch;
+	enum fh_status *status;
+	char (*code)[64], (*message)[256];
+	struct fh_record *all = b->v, *sub;
+	size_t *map;
+	struct failure *fails;
 	struct fh_batch attempt = *b;
 	int64_t first_failure = 0;
 	size_t left = n, nf = 0;
 	unsigned retry = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < n; i++)
-		map[i] = i;
+	/* Reused between deliveries and never cleared: see below. */
+	if (x->cap < n) {
+		x->cap = n;
+		x->status = kc_xrealloc(x->status, n * sizeof(*x->status));
+		x->code = kc_xrealloc(x->code, n * sizeof(*x->code));
+		x->message = kc_xrealloc(x->message, n * sizeof(*x->message));
+		x->sub = kc_xrealloc(x->sub, n * sizeof(*x->sub));
+		x->map = kc_xrealloc(x->map, n * sizeof(*x->map));
+		x->fails = kc_xrealloc(x->fails, n * sizeof(*x->fails));
+	}
+	status = x->status;
+	code = x->code;
+	message = x->message;
+	sub = x->sub;
+	map = x->map;
+	fails = x->fails;
 	attempt.attempt = 1;
 	for (;;) {
 		struct fh_result r = { status, code, message };
 		size_t keep = 0, ok = 0;
 		attempt.now_ms = fh_pipeline_now(p);
+		/*
+		 * Only status is reset: code and message are read only for
+		 * records a destination failed, and it sets them then.
+		 */
 		memset(status, 0, left * sizeof(*status));
-		memset(code, 0, left * sizeof(*code));
-		memset(message, 0, left * sizeof(*message));
 		if ((rc = p->type->deliver(p->dest, &attempt, &r)) < 0) {
 			kc_error_set(e, -rc, "delivery: local error");
 			break;
@@ -407,14 +464,15 @@ static int deliver(struct fh_pipeline *p, struct fh_batch *b, struct kc_error *e
 			}
 			if (status[i] == FH_RETRY && !*p->stop) {
 				sub[keep] = *rec;
-				map[keep] = map[i];
+				map[keep] = attempt.attempt == 1 ? i : map[i];
 				memcpy(code[keep], code[i], sizeof(code[0]));
 				memcpy(message[keep], message[i], sizeof(message[0]));
 				keep++;
 				continue;
 			}
-			fails[nf++] = (struct failure){ &all[map[i]], "", "", attempt.attempt,
-							p->type->error_type, b, map[i] };
+			size_t o = attempt.attempt == 1 ? i : map[i];
+			fails[nf++] = (struct failure){ &all[o], "", "", attempt.attempt,
+							p->type->error_type, b, o };
 			fails[nf - 1].code = kc_xstrdup(code[i][0] ? code[i] : "Unknown");
 			fails[nf - 1].message = kc_xstrdup(message[i]);
 		}
@@ -450,12 +508,6 @@ static int deliver(struct fh_pipeline *p, struct fh_batch *b, struct kc_error *e
 		free((char *)fails[i].code);
 		free((char *)fails[i].message);
 	}
-	free(status);
-	free(code);
-	free(message);
-	free(sub);
-	free(map);
-	free(fails);
 	return rc;
 }
 
@@ -463,10 +515,16 @@ static int deliver(struct fh_pipeline *p, struct fh_batch *b, struct kc_error *e
 static int flush_buf(struct fh_pipeline *p, struct dbuf *b, struct kc_error *e)
 {
 	struct kc_buf prefix = KC_BUF_INIT;
-	struct fh_record *recs = kc_xcalloc(b->n ? b->n : 1, sizeof(*recs));
+	struct fh_record *recs;
 	size_t max = p->type->max_records ? p->type->max_records : b->n;
 	int rc = 0, named;
 
+	if (p->recs_cap < b->n) {
+		free(p->recs);
+		p->recs_cap = b->n;
+		p->recs = kc_xcalloc(b->n, sizeof(*p->recs));
+	}
+	recs = p->recs;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct brec *r = &b->v[i];
 		recs[i] = (struct fh_record){ b->arena.data + r->off, r->len, r->arrival_ms,
@@ -505,7 +563,6 @@ static int flush_buf(struct fh_pipeline *p, struct dbuf *b, struct kc_error *e)
 	if (!rc)
 		for (size_t i = 0; i < b->n; i++)
 			ack_done(p, b->v[i].shard, b->v[i].ack);
-	free(recs);
 	kc_buf_release(&prefix);
 	dbuf_remove(p, b);
 	return rc;
@@ -908,6 +965,15 @@ void fh_pipeline_close(struct fh_pipeline *p)
 	while (p->nbufs)
 		dbuf_remove(p, p->bufs[p->nbufs - 1]);
 	free(p->bufs);
+	kc_buf_release(&p->spare);
+	free(p->recs);
+	free(p->spare_v);
+	free(p->scratch.status);
+	free(p->scratch.code);
+	free(p->scratch.message);
+	free(p->scratch.sub);
+	free(p->scratch.map);
+	free(p->scratch.fails);
 	for (size_t i = 0; i < p->nacks; i++)
 		free(p->acks[i].v);
 	free(p->acks);
