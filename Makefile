@@ -20,10 +20,7 @@ LIBS = -lyajl -lzstd -lz -lsnappy
 # Per-program libraries: LIBS_<prog>.
 LIBS_kfirehose = -lcurl -ljq -lpq
 
-# kfirehose joins once all its destinations are in the tree (work in progress).
-FH_DESTS = $(wildcard cmd/kfirehose/dest_opensearch.c cmd/kfirehose/dest_splunk.c \
-	     cmd/kfirehose/dest_postgres.c cmd/kfirehose/dest_http.c)
-PROGS = kshard kput kget $(if $(word 4,$(FH_DESTS)),kfirehose)
+PROGS = kshard kput kget kfirehose
 LIB_SRC = $(wildcard libcommon/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
@@ -69,6 +66,7 @@ demo: $(BINS)
 
 bench: $(BINS)
 	KIN_BIN=$(abspath $(O)/bin) scripts/bench/streams
+	KIN_BIN=$(abspath $(O)/bin) scripts/bench/firehose
 
 # Every C file includes banned.h after its system headers (git's rule).
 banned-lint:
