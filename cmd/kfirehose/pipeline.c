@@ -402,6 +402,14 @@ static int64_t backoff_ms(unsigned retry)
 	return ms;
 }
 
+/* SIGTERM while retrying a stream's records: they stay unacknowledged. */
+static int stopped(struct kc_error *e, size_t n)
+{
+	return kc_error_set(e, KC_ETEMP, "stopped while retrying a delivery: %zu "
+			    "records stay unacknowledged and come again after a "
+			    "restart", n);
+}
+
 /*
  * Delivers b (all records of it), retrying the records the destination
  * marks FH_RETRY with backoff until the retry duration has passed since
@@ -477,13 +485,21 @@ static int deliver(struct fh_pipeline *p, struct fh_batch *b, struct kc_error *e
 			fails[nf - 1].message = kc_xstrdup(message[i]);
 		}
 		p->m.attempts_ok += ok == left;
+		if (*p->stop && p->group && left > ok) {
+			rc = stopped(e, left - ok);
+			break;
+		}
 		if (!keep)
 			break;
 		if (!first_failure)
 			first_failure = mono_ms();
-		if (mono_ms() - first_failure >= p->c->retry_duration_ms ||
+		if (nap(p, 0) || mono_ms() - first_failure >= p->c->retry_duration_ms ||
 		    nap(p, backoff_ms(retry++)) ||
 		    mono_ms() - first_failure > p->c->retry_duration_ms) {
+			if (*p->stop && p->group) {
+				rc = stopped(e, keep);
+				break;
+			}
 			for (size_t i = 0; i < keep; i++) {
 				fails[nf++] = (struct failure){ &all[map[i]], "", "",
 								attempt.attempt,
@@ -504,6 +520,7 @@ static int deliver(struct fh_pipeline *p, struct fh_batch *b, struct kc_error *e
 	}
 	if (!rc && nf)
 		rc = write_failures(p, fails, nf, e);
+	/* (After a stop, nothing is written: the records are not acknowledged.) */
 	for (size_t i = 0; i < nf; i++) {
 		free((char *)fails[i].code);
 		free((char *)fails[i].message);
