@@ -30,7 +30,7 @@ fh() {
 # failures: the failed-record objects in err/, one line each,
 # "errorCode attemptsMade|errorMessage|record", sorted.
 failures() {
-	find err -type f -exec cat {} + 2>/dev/null | python3 -c '
+	find err -type f -exec cat {} + 2>/dev/null | "$PG_PYTHON" -c '
 import base64, json, sys
 out = []
 for line in sys.stdin:
@@ -179,10 +179,22 @@ test_expect_success 'a JSON record that is not an object fails alone' '
 test_expect_success 'a missing table is retried, then PostgreSQL.TableNotFound' '
 	in_dir t9 &&
 	printf "1\n2\n" | fh nosuch --retry-duration 1 &&
-	failures | sed "s/ [0-9]*|/ N|/" >got &&
+	failures | sed "s/ [0-9]*|/ N|/" | LC_ALL=C sort >got &&
 	cat >want <<-\EOF &&
 	PostgreSQL.TableNotFound N|SQLSTATE 42P01: relation "nosuch" does not exist|1
 	PostgreSQL.TableNotFound N|SQLSTATE 42P01: relation "nosuch" does not exist|2
+	EOF
+	test_cmp want got
+'
+
+test_expect_success 'copy options the server refuses: PostgreSQL.IncorrectCopyOptions' '
+	in_dir t9b &&
+	echo 1 | fh text --retry-duration 1 --copy-options "DELIMITER '\''ab'\''" &&
+	echo 1 | fh text --retry-duration 1 --copy-options "NO_SUCH_OPTION 1" &&
+	failures | sed "s/ [0-9]*|/ N|/" | LC_ALL=C sort >got &&
+	cat >want <<-\EOF &&
+	PostgreSQL.IncorrectCopyOptions N|SQLSTATE 0A000: COPY delimiter must be a single one-byte character|1
+	PostgreSQL.IncorrectCopyOptions N|SQLSTATE 42601: option "no_such_option" not recognized|1
 	EOF
 	test_cmp want got
 '
@@ -191,7 +203,7 @@ test_expect_success 'a connection lost between batches is replaced at once' '
 	in_dir t10 &&
 	pg_sql -c "create table idle (n int)" &&
 	mkfifo in &&
-	{ fh idle <in >out 2>errout & echo $! >fh.pid; } &&
+	{ fh idle -v <in >out 2>errout & echo $! >fh.pid; } &&
 	exec 3>in &&
 	echo 1 >&3 &&
 	wait_for "select count(*) from idle" &&
@@ -203,7 +215,9 @@ test_expect_success 'a connection lost between batches is replaced at once' '
 	printf "1\n2\n" >want &&
 	pg_sql -c "select n from idle order by n" >got &&
 	test_cmp want got &&
-	no_failures
+	no_failures &&
+	grep "\"DeliveryToPostgreSQL.Success\":1.0000" errout &&
+	! grep "\"DeliveryToPostgreSQL.Success\":0" errout
 '
 
 test_expect_success 'the server stops during a COPY: retried, delivered once after a restart' '

@@ -117,7 +117,7 @@ static const struct {
 	{ "42P01", "PostgreSQL.TableNotFound" },
 	{ "42703", "PostgreSQL.ColumnNotFound" },
 	{ "42501", "PostgreSQL.AccessDenied" },
-	{ "42601", "PostgreSQL.SyntaxError" },
+	{ "42601", "PostgreSQL.IncorrectCopyOptions" },   /* all else is quoted */
 	{ "25006", "PostgreSQL.ReadOnly" },
 	{ "53", "PostgreSQL.InsufficientResources" },
 };
@@ -867,9 +867,14 @@ static int copy_once(struct pg *p, size_t lo, size_t hi, struct pg_err *e)
 	int rc = 0;
 
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		/* The statement itself failed: never the records' fault. */
+		/*
+		 * The statement itself failed: never the records' fault. What
+		 * is not a missing table, column or right is the options.
+		 */
 		set_err(p, res, e);
 		e->data = 0;
+		if (!strcmp(e->code, "PostgreSQL.CommandFailed"))
+			e->code = "PostgreSQL.IncorrectCopyOptions";
 		PQclear(res);
 		return -1;
 	}

@@ -11,12 +11,17 @@
 # superuser trusted from 127.0.0.1; every other role logs in with a
 # scram-sha-256 password). pg_sql runs psql as kin on database kin, one
 # unaligned, tuples-only line per row, stopping at the first error.
+# track_commit_timestamp is on, so a test can tell what one transaction
+# committed; PG_PYTHON is a quick python3 for helpers.
 #
 # PostgreSQL refuses to run as root: as root, initdb, pg_ctl and postgres run
 # as the postgres system user (from Debian's postgresql package), which owns
 # $TRASH/pg; $TRASH is made traversable for it.
 
 : "${PG_BIN:=/usr/lib/postgresql/15/bin}"
+# Debian's python3 starts in a tenth of the time a pyenv shim takes.
+PG_PYTHON=/usr/bin/python3
+[ -x "$PG_PYTHON" ] || PG_PYTHON=python3
 PG_DIR="$TRASH/pg"
 PG_PORT=
 PG_URL=
@@ -37,7 +42,7 @@ pg_sql() {
 
 # A port nobody listens on now (the kernel's choice for an ephemeral bind).
 pg_free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$PG_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 pg_init() {
