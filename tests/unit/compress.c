@@ -60,16 +60,6 @@ struct input {
 	size_t n;
 };
 
-static uint64_t rng = 88172645463325252ull;
-
-static uint64_t xorshift(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 /* JSON lines that compress well, n bytes of them at p. */
 static void fill_text(char *p, size_t n)
 {
@@ -90,11 +80,12 @@ static void fill_mixed(char *p, size_t n)
 {
 	size_t i, j;
 
+	srand(1);
 	for (i = 0; i < n; i += 1 << 20) {
 		size_t m = n - i < (1 << 20) ? n - i : (1 << 20);
 		if ((i >> 20) % 2 == 0)
 			for (j = 0; j < m; j++)
-				p[i + j] = (char)xorshift();
+				p[i + j] = (char)(rand() >> 8);
 		else
 			fill_text(p + i, m);
 	}
