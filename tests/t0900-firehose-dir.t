@@ -206,6 +206,22 @@ test_expect_success 'metrics: a JSON line per interval with the Firehose names' 
 	PY
 '
 
+test_expect_success 'a progress line when stderr is a terminal, none otherwise' '
+	seq 1 1000 >in &&
+	python3 - <<-\PY &&
+	import os, pty, subprocess
+	m, s = pty.openpty()
+	subprocess.run(["kfirehose", "--name", "pg", "--to", "dir:pg", "--buffer-interval", "0"],
+	               stdin=open("in"), stderr=s, check=True)
+	os.close(s)
+	out = os.read(m, 65536).decode()
+	last = out.split("\r")[-1]
+	assert last == "\x1b[Kkfirehose: pg: 1000 records in, 1000 delivered, 0 failed, 0 buffered in 0 partitions\n", repr(out)
+	PY
+	kfirehose --name pg --to dir:pg --buffer-interval 0 <in 2>err &&
+	test ! -s err
+'
+
 test_expect_success 'configuration errors: one line, exit 64' '
 	fails_with 64 "kfirehose: no delivery stream name given (--name NAME)" kfirehose --to dir:x &&
 	fails_with 64 "kfirehose: no destination given (--to URL)" kfirehose --name x &&

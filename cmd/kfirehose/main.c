@@ -166,6 +166,7 @@ static void run_stdin(struct fh_pipeline *p, int delim)
 		}
 		check(fh_pipeline_tick(p, 0, &e), &e);
 		fh_pipeline_metrics(p, 0);
+		fh_pipeline_progress(p, 0);
 	}
 	kc_buf_release(&in);
 }
@@ -222,6 +223,7 @@ static void run_stream(struct fh_pipeline *p, struct kc_group *g, int once)
 		check(n < 0, &e);
 		check(fh_pipeline_tick(p, 0, &e), &e);
 		fh_pipeline_metrics(p, 0);
+		fh_pipeline_progress(p, 0);
 		if (n > 0)
 			continue;
 		if (once && kc_group_idle(g))
@@ -266,6 +268,7 @@ int main(int argc, char **argv)
 	/* End of input or a signal: deliver everything, checkpoint, exit 0. */
 	check(fh_pipeline_tick(p, 1, &e), &e);
 	fh_pipeline_metrics(p, 1);
+	fh_pipeline_progress(p, 1);
 	fh_pipeline_close(p);
 	kc_group_close(g);
 	kc_stream_close(s);

@@ -121,6 +121,8 @@ struct fh_pipeline {
 	size_t recs_cap;
 
 	struct counters m, last;
+	int progress;            /* stderr is a terminal: show a progress line */
+	int64_t progress_mono;
 	int64_t metrics_mono;
 	int64_t oldest_pending_ms;
 	FILE *metrics;
@@ -920,6 +922,25 @@ void fh_pipeline_metrics(struct fh_pipeline *p, int final)
 	p->metrics_mono = now;
 }
 
+/* The progress line on a terminal: rewritten in place once a second. */
+void fh_pipeline_progress(struct fh_pipeline *p, int final)
+{
+	int64_t now = mono_ms();
+	size_t buffered = 0;
+
+	if (!p->progress || (!final && now - p->progress_mono < 1000))
+		return;
+	for (size_t i = 0; i < p->nbufs; i++)
+		buffered += p->bufs[i]->n;
+	fprintf(stderr, "\r\033[Kkfirehose: %s: %" PRIu64 " records in, %" PRIu64
+		" delivered, %" PRIu64 " failed, %zu buffered in %zu partition%s%s",
+		p->c->name, p->m.incoming_records, p->m.delivered_records,
+		p->m.failed_records, buffered, p->nbufs, p->nbufs == 1 ? "" : "s",
+		final ? "\n" : "");
+	fflush(stderr);
+	p->progress_mono = now;
+}
+
 /* ---- life ---------------------------------------------------------------- */
 
 int fh_pipeline_open(const struct fh_config *c, const struct fh_run *run,
@@ -959,6 +980,8 @@ int fh_pipeline_open(const struct fh_config *c, const struct fh_run *run,
 		goto fail;
 	if ((rc = type->open(c, url, &p->dest, e)))
 		goto fail;
+	p->progress = isatty(STDERR_FILENO) && run->verbosity >= 0 &&
+		      !(run->metrics_interval_ms && !run->metrics_file);
 	if (run->metrics_interval_ms) {
 		p->metrics = run->metrics_file ? fopen(run->metrics_file, "ae") : stderr;
 		if (!p->metrics) {

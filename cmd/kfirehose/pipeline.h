@@ -56,6 +56,12 @@ int64_t fh_pipeline_now(const struct fh_pipeline *p);
 /* Writes a metrics line when one is due (or when final is set). */
 void fh_pipeline_metrics(struct fh_pipeline *p, int final);
 
+/*
+ * When stderr is a terminal (and not -q, and metrics do not go there):
+ * rewrites the progress line once a second, and ends it when final is set.
+ */
+void fh_pipeline_progress(struct fh_pipeline *p, int final);
+
 void fh_pipeline_close(struct fh_pipeline *p);
 
 #endif
