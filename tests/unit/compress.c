@@ -3,8 +3,8 @@
  * independent tool: gzip -dc, zstd -dc, unzip -p / unzip -t, and
  * python-snappy's stream decompressor (tests/lib/unsnappy.py, so run from
  * the top of the source tree) for the snappy framing format; the bytes
- * must equal the input, fed in odd-sized pieces. Set KIN_TEST_ZIP64=1 to also write and check a zip entry of
- * more than 4 GiB (slow).
+ * must equal the input, fed in odd-sized pieces. Set KIN_TEST_ZIP64=1 to
+ * also write and check a zip entry of more than 4 GiB (slow).
  */
 #include <stdint.h>
 #include <stdio.h>
