@@ -402,6 +402,13 @@ static _Noreturn void child(const struct fh_transform *t, int in, int out,
 	}
 	child_fd(in, STDIN_FILENO);
 	child_fd(out, STDOUT_FILENO);
+	/* Locks and sockets of kfirehose are none of the command's business. */
+	if (close_range(3, ~0u, 0)) {
+		long max = sysconf(_SC_OPEN_MAX);
+
+		for (int fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+			close(fd);
+	}
 	execve("/bin/sh", argv, env);
 	_exit(127);
 }
