@@ -381,7 +381,7 @@ test_expect_success 'in-range processor options are accepted' '
 	echo a | fh --transform "sh $TRASH/up.sh" --transform-retries 300 \
 		--transform-buffer-size 0.2 --transform-buffer-interval 0 --transform-timeout 300 &&
 	echo a | fh --transform "sh $TRASH/up.sh" --transform-buffer-size 3MiB \
-		--transform-buffer-interval 15m --transform-timeout 500ms &&
+		--transform-buffer-interval 15m --transform-timeout 2m &&
 	printf "A\n" >want && for f in $(find out -type f); do test_cmp want "$f" || return 1; done
 '
 
