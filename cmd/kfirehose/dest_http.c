@@ -36,6 +36,15 @@ static const char *const options[] = {
 	"access-key", "common-attribute", "content-encoding", NULL,
 };
 
+/* The errorCode of an exchange without a usable response. */
+static const char *const failure_codes[] = {
+	[FH_HTTP_TIMEOUT] = "HttpEndpoint.RequestTimeout",
+	[FH_HTTP_CONNECT] = "HttpEndpoint.ConnectionFailed",
+	[FH_HTTP_TLS] = "HttpEndpoint.SSLHandshakeFailure",
+	[FH_HTTP_RESET] = "HttpEndpoint.ConnectionReset",
+	[FH_HTTP_TOO_LARGE] = "HttpEndpoint.ResponseTooLarge",
+};
+
 static char *header(const char *name, const char *value)
 {
 	struct kc_buf b = KC_BUF_INIT;
@@ -203,7 +212,7 @@ static int http_deliver(void *state, const struct fh_batch *b, struct fh_result 
 {
 	struct http_dest *d = state;
 	const char *h[8];
-	char id[96], why[128], prefix[192], msg[256];
+	char id[96], why[128], prefix[192], code[64], msg[256];
 	const struct kc_buf *payload = &d->body;
 	struct fh_http_response *resp = &d->resp;
 	struct kc_error e;
@@ -233,31 +242,9 @@ static int http_deliver(void *state, const struct fh_batch *b, struct fh_result 
 		h[n++] = "Content-Encoding: gzip";
 	fh_http_post(d->http, d->url, h, n, payload->data, payload->len, RESPONSE_MAX,
 		     resp);
-	switch (resp->failure) {
-	case FH_HTTP_RESPONDED:
-		break;
-	case FH_HTTP_TIMEOUT:
-		fh_result_all(r, b->n, FH_RETRY, "HttpEndpoint.RequestTimeout",
-			      "The endpoint did not respond in time: %s", resp->error);
-		return 0;
-	case FH_HTTP_TOO_LARGE:
-		fh_result_all(r, b->n, FH_RETRY, "HttpEndpoint.ResponseTooLarge",
-			      "The response from the endpoint (status %ld) is larger "
-			      "than 1 MiB", resp->status);
-		return 0;
-	case FH_HTTP_TLS:
-		fh_result_all(r, b->n, FH_RETRY, "HttpEndpoint.SSLHandshakeFailure",
-			      "Unable to complete an SSL handshake with the endpoint: %s",
-			      resp->error);
-		return 0;
-	case FH_HTTP_RESET:
-		fh_result_all(r, b->n, FH_RETRY, "HttpEndpoint.ConnectionReset",
-			      "The connection to the endpoint was reset: %s", resp->error);
-		return 0;
-	case FH_HTTP_CONNECT:
-	default:
-		fh_result_all(r, b->n, FH_RETRY, "HttpEndpoint.ConnectionFailed",
-			      "Unable to connect to the endpoint: %s", resp->error);
+	if (fh_http_failed(resp, failure_codes, "No usable response from the endpoint",
+			   code, msg)) {
+		fh_result_all(r, b->n, FH_RETRY, code, "%s", msg);
 		return 0;
 	}
 	if (resp->status == 200) {

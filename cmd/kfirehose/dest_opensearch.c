@@ -42,6 +42,15 @@ static const char *const options[] = {
 	"index-name", "type-name", "index-rotation-period", "document-id-options", NULL,
 };
 
+/* The errorCode of an exchange without a usable response. */
+static const char *const failure_codes[] = {
+	[FH_HTTP_TIMEOUT] = "OS.RequestTimeout",
+	[FH_HTTP_CONNECT] = "OS.ConnectionFailed",
+	[FH_HTTP_TLS] = "OS.SSLHandshakeFailure",
+	[FH_HTTP_RESET] = "OS.ConnectionReset",
+	[FH_HTTP_TOO_LARGE] = "OS.ResponseTooLarge",
+};
+
 static void os_close(void *state)
 {
 	struct os_dest *d = state;
@@ -332,8 +341,7 @@ static int os_deliver(void *state, const struct fh_batch *b, struct fh_result *r
 	static const char *const headers[] = { "Content-Type: application/x-ndjson" };
 	struct os_dest *d = state;
 	struct fh_http_response *resp = &d->resp;
-	char why[128], msg[256];
-	const char *code;
+	char why[128], code[64], msg[256];
 	size_t k = 0;
 
 	kc_buf_reset(&d->body);
@@ -356,44 +364,21 @@ static int os_deliver(void *state, const struct fh_batch *b, struct fh_result *r
 		return 0;
 	fh_http_post(d->http, d->url, headers, 1, d->body.data, d->body.len,
 		     RESPONSE_MAX, resp);
-	switch (resp->failure) {
-	case FH_HTTP_RESPONDED:
-		break;
-	case FH_HTTP_TIMEOUT:
-		snprintf(msg, sizeof(msg), "OpenSearch did not respond in time: %s",
-			 resp->error);
-		set_sent(d, k, r, FH_RETRY, "OS.RequestTimeout", msg);
-		return 0;
-	case FH_HTTP_TOO_LARGE:
-		snprintf(msg, sizeof(msg), "the bulk response (status %ld) is larger "
-			 "than %d MiB", resp->status, RESPONSE_MAX >> 20);
-		set_sent(d, k, r, FH_RETRY, "OS.ResponseTooLarge", msg);
-		return 0;
-	case FH_HTTP_TLS:
-		snprintf(msg, sizeof(msg), "TLS with OpenSearch failed: %s", resp->error);
-		set_sent(d, k, r, FH_RETRY, "OS.SSLHandshakeFailure", msg);
-		return 0;
-	case FH_HTTP_RESET:
-		snprintf(msg, sizeof(msg), "the connection to OpenSearch broke: %s",
-			 resp->error);
-		set_sent(d, k, r, FH_RETRY, "OS.ConnectionReset", msg);
-		return 0;
-	case FH_HTTP_CONNECT:
-	default:
-		snprintf(msg, sizeof(msg), "Unable to connect to OpenSearch: %s",
-			 resp->error);
-		set_sent(d, k, r, FH_RETRY, "OS.ConnectionFailed", msg);
+	if (fh_http_failed(resp, failure_codes, "No usable response from OpenSearch",
+			   code, msg)) {
+		set_sent(d, k, r, FH_RETRY, code, msg);
 		return 0;
 	}
 	if (resp->status == 200) {
 		bulk_results(d, k, r);
 		return 0;
 	}
-	code = resp->status == 401 || resp->status == 403 ? "OS.AccessDenied"
-	       : resp->status == 404 ? "OS.ResourceNotFound"
-	       : resp->status == 413 ? "OS.PayloadTooLarge"
-	       : resp->status == 429 ? "OS.TooManyRequests"
-	       : resp->status >= 500 ? "OS.ServerError" : "OS.BadRequest";
+	snprintf(code, sizeof(code), "%s",
+		 resp->status == 401 || resp->status == 403 ? "OS.AccessDenied"
+		 : resp->status == 404 ? "OS.ResourceNotFound"
+		 : resp->status == 413 ? "OS.PayloadTooLarge"
+		 : resp->status == 429 ? "OS.TooManyRequests"
+		 : resp->status >= 500 ? "OS.ServerError" : "OS.BadRequest");
 	fh_http_describe(msg, sizeof(msg), "OpenSearch responded to _bulk with ", resp);
 	/* The same body cannot get under the size limit by retrying. */
 	set_sent(d, k, r, resp->status == 413 ? FH_FAIL : FH_RETRY, code, msg);

@@ -39,6 +39,15 @@ static const char *const options[] = {
 	NULL,
 };
 
+/* The errorCode of an exchange without a usable response. */
+static const char *const failure_codes[] = {
+	[FH_HTTP_TIMEOUT] = "Splunk.ConnectionTimeout",
+	[FH_HTTP_CONNECT] = "Splunk.InvalidEndpoint",
+	[FH_HTTP_TLS] = "Splunk.SSLHandshake",
+	[FH_HTTP_RESET] = "Splunk.ConnectionClosed",
+	[FH_HTTP_TOO_LARGE] = "Splunk.ServerError",
+};
+
 static void splunk_close(void *state)
 {
 	struct splunk_dest *d = state;
@@ -226,25 +235,6 @@ static const char *error_code(long status, long long code)
 	}
 }
 
-/* Sets r for a request that got no usable response; 1 if so. */
-static int transport_failure(const struct fh_http_response *resp, const char *what,
-			     char *code, size_t codesz, char *msg, size_t msgsz)
-{
-	static const char *const codes[] = {
-		[FH_HTTP_TIMEOUT] = "Splunk.ConnectionTimeout",
-		[FH_HTTP_CONNECT] = "Splunk.InvalidEndpoint",
-		[FH_HTTP_TLS] = "Splunk.SSLHandshake",
-		[FH_HTTP_RESET] = "Splunk.ConnectionClosed",
-		[FH_HTTP_TOO_LARGE] = "Splunk.ServerError",
-	};
-
-	if (resp->failure == FH_HTTP_RESPONDED)
-		return 0;
-	snprintf(code, codesz, "%s", codes[resp->failure]);
-	snprintf(msg, msgsz, "%s: %.150s", what, resp->error);
-	return 1;
-}
-
 static void pause_ms(int64_t ms)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
@@ -259,13 +249,13 @@ static void pause_ms(int64_t ms)
  * off. Transient poll failures are polled through. Returns 0 when indexed,
  * else fills code and msg.
  */
-static int wait_for_ack(struct splunk_dest *d, long long ack, char *code,
-			size_t codesz, char *msg, size_t msgsz)
+static int wait_for_ack(struct splunk_dest *d, long long ack, char code[64],
+			char msg[256])
 {
 	const char *h[3] = { d->auth, d->channel, "Content-Type: application/json" };
 	uint64_t deadline = kc_mono_ns() + (uint64_t)d->ack_timeout_ms * 1000000u;
 	int64_t wait = POLL_FIRST_MS;
-	char key[32], last[192] = "no poll answered", why[64];
+	char key[32], last[256] = "no poll answered", why[64];
 
 	snprintf(key, sizeof(key), "%lld", ack);
 	kc_buf_reset(&d->ack_body);
@@ -281,13 +271,13 @@ static int wait_for_ack(struct splunk_dest *d, long long ack, char *code,
 		wait = wait * 2 > POLL_MAX_MS ? POLL_MAX_MS : wait * 2;
 		fh_http_post(d->http, d->ack_url, h, 3, d->ack_body.data, d->ack_body.len,
 			     RESPONSE_MAX, &d->resp);
-		if (transport_failure(&d->resp, "polling the ack endpoint", code, codesz,
-				      last, sizeof(last)))
+		if (fh_http_failed(&d->resp, failure_codes, "polling the ack endpoint",
+				   code, last))
 			continue;
 		if (d->resp.status != 200) {
 			if (d->resp.status == 400 && hec_code(&d->resp) == 14) {
-				snprintf(code, codesz, "Splunk.DisabledAck");
-				fh_http_describe(msg, msgsz, "Indexer acknowledgement is "
+				snprintf(code, 64, "Splunk.DisabledAck");
+				fh_http_describe(msg, 256, "Indexer acknowledgement is "
 						 "disabled for the HEC token: ", &d->resp);
 				return -1;
 			}
@@ -309,9 +299,9 @@ static int wait_for_ack(struct splunk_dest *d, long long ack, char *code,
 			snprintf(last, sizeof(last), "ackId %lld not yet indexed", ack);
 		yajl_tree_free(root);
 	}
-	snprintf(code, codesz, "Splunk.AckTimeout");
-	snprintf(msg, msgsz, "Did not receive an acknowledgement from HEC before the "
-		 "HEC acknowledgement timeout (%llds) expired: %s",
+	snprintf(code, 64, "Splunk.AckTimeout");
+	snprintf(msg, 256, "Did not receive an acknowledgement from HEC before the "
+		 "HEC acknowledgement timeout (%llds) expired: %.120s",
 		 (long long)(d->ack_timeout_ms / 1000), last);
 	return -1;
 }
@@ -330,8 +320,8 @@ static int splunk_deliver(void *state, const struct fh_batch *b, struct fh_resul
 	build_body(d, b);
 	fh_http_post(d->http, d->data_url, h, 3, d->body.data, d->body.len, RESPONSE_MAX,
 		     resp);
-	if (transport_failure(resp, "sending to the HEC", code, sizeof(code), msg,
-			      sizeof(msg))) {
+	if (fh_http_failed(resp, failure_codes, "No usable response from the HEC", code,
+			   msg)) {
 		fh_result_all(r, b->n, FH_RETRY, code, "%s", msg);
 		return 0;
 	}
@@ -364,7 +354,7 @@ static int splunk_deliver(void *state, const struct fh_batch *b, struct fh_resul
 	}
 	ackid = YAJL_GET_INTEGER(ack);
 	yajl_tree_free(root);
-	if (wait_for_ack(d, ackid, code, sizeof(code), msg, sizeof(msg)))
+	if (wait_for_ack(d, ackid, code, msg))
 		fh_result_all(r, b->n, FH_RETRY, code, "%s", msg);
 	return 0;
 }

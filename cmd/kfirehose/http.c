@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "json.h"
 #include "banned.h"
 
 struct fh_http {
@@ -236,57 +237,32 @@ int fh_http_check_header_value(const char *what, const char *value, struct kc_er
 	return 0;
 }
 
-/* The deepest nesting of arrays and objects, brackets in strings aside. */
-static size_t depth_of(const char *text, size_t n)
-{
-	size_t depth = 0, max = 0;
-	int in_string = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char c = text[i];
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = 0;
-		} else if (c == '"') {
-			in_string = 1;
-		} else if (c == '[' || c == '{') {
-			if (++depth > max)
-				max = depth;
-		} else if ((c == ']' || c == '}') && depth) {
-			depth--;
-		}
-	}
-	return max;
-}
-
 yajl_val fh_http_json(const struct kc_buf *body, char *why, size_t whysz)
 {
-	char err[256] = "";
-	yajl_val v;
-	size_t n;
+	struct kc_error e;
+	struct kc_json *j;
 
 	if (!body->data || !body->len) {
 		snprintf(why, whysz, "empty body");
 		return NULL;
 	}
-	if (memchr(body->data, '\0', body->len)) {
-		snprintf(why, whysz, "a NUL byte in the body");
+	/* kc_json_parse guards against NUL bytes and deep nesting. */
+	if (!(j = kc_json_parse(body->data, body->len, &e))) {
+		snprintf(why, whysz, "%s", e.msg);
 		return NULL;
 	}
-	if (depth_of(body->data, body->len) > FH_HTTP_JSON_DEPTH) {
-		snprintf(why, whysz, "JSON nested deeper than %d levels", FH_HTTP_JSON_DEPTH);
-		return NULL;
-	}
-	if (!(v = yajl_tree_parse(body->data, err, sizeof(err)))) {
-		n = strcspn(err, "\n");
-		while (n > 0 && (err[n - 1] == ' ' || err[n - 1] == '.'))
-			n--;
-		err[n] = '\0';
-		snprintf(why, whysz, "not JSON (%s)", *err ? err : "parse error");
-	}
-	return v;
+	kc_json_free(j);
+	return yajl_tree_parse(body->data, NULL, 0);
+}
+
+int fh_http_failed(const struct fh_http_response *r, const char *const codes[],
+		   const char *what, char code[64], char msg[256])
+{
+	if (r->failure == FH_HTTP_RESPONDED)
+		return 0;
+	snprintf(code, 64, "%s", codes[r->failure]);
+	snprintf(msg, 256, "%s: %.190s", what, r->error);
+	return 1;
 }
 
 yajl_val fh_http_member(yajl_val v, const char *key)

@@ -63,6 +63,15 @@ void fh_http_response_release(struct fh_http_response *r);
 void fh_http_excerpt(const char *p, size_t n, size_t max, char *out, size_t outsz);
 
 /*
+ * When r is an exchange without a usable response, sets code (64 bytes)
+ * to codes[r->failure] (a table indexed by enum fh_http_failure) and msg
+ * (256 bytes) to "<what>: <the reason>", and returns 1; returns 0 when a
+ * response arrived.
+ */
+int fh_http_failed(const struct fh_http_response *r, const char *const codes[],
+		   const char *what, char code[64], char msg[256]);
+
+/*
  * Formats "<prefix><status>: <up to 200 bytes of the body>" into out
  * (outsz bytes), cutting the body excerpt so that the whole fits.
  */
@@ -86,10 +95,9 @@ int fh_http_check_header_value(const char *what, const char *value, struct kc_er
 /*
  * Parses a response body as JSON (yajl's tree; free with yajl_tree_free).
  * Returns NULL with a one-line reason in why when it is not JSON, holds a
- * NUL byte, or nests deeper than FH_HTTP_JSON_DEPTH (a bound that keeps
+ * NUL byte, or nests deeper than kc_json_parse allows (a bound that keeps
  * yajl's recursion off a hostile endpoint's stack).
  */
-#define FH_HTTP_JSON_DEPTH 64
 yajl_val fh_http_json(const struct kc_buf *body, char *why, size_t whysz);
 
 /* The member key of object v, or NULL (also when v is not an object). */
