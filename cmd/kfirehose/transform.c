@@ -39,9 +39,9 @@ extern char **environ;
 /* ProcessorParameter ranges and defaults (API ProcessorParameter, DG). */
 #define RETRIES_MAX 300
 #define RETRIES_DEFAULT 3
-#define SIZE_MIN ((size_t)(1u << 20) / 5)     /* 0.2 MiB */
-#define SIZE_MAX_ ((size_t)3 << 20)
-#define SIZE_DEFAULT ((size_t)1 << 20)
+#define BUFFER_MIN ((size_t)(1u << 20) / 5)     /* 0.2 MiB */
+#define BUFFER_MAX ((size_t)3 << 20)
+#define BUFFER_DEFAULT ((size_t)1 << 20)
 #define INTERVAL_MAX_MS (900 * 1000)
 #define INTERVAL_DEFAULT_MS (60 * 1000)
 /* Firehose supports Lambda invocations of up to 5 minutes. */
@@ -87,7 +87,7 @@ struct fh_transform {
 	unsigned attempts;           /* invocations made by the last run */
 	struct fh_tx_out *out;       /* the last run's outputs */
 	size_t nout;
-	unsigned char *seen;         /* per input: times its recordId came back */
+	unsigned char *seen;         /* per input: its recordId came back 0, 1, 2+ times */
 	char token[17];              /* this run's recordId prefix */
 	struct kc_buf request, response;
 };
@@ -158,7 +158,6 @@ static int parse_options(const struct fh_config *c, struct fh_transform *t,
 {
 	const char *v;
 	uint64_t n;
-	char what[64];
 
 	if ((v = fh_config_get(c, "transform-retries"))) {
 		if (kc_parse_uint("--transform-retries", v, 0, RETRIES_MAX, &n, e))
@@ -166,8 +165,7 @@ static int parse_options(const struct fh_config *c, struct fh_transform *t,
 		t->retries = (unsigned)n;
 	}
 	if ((v = fh_config_get(c, "transform-timeout"))) {
-		snprintf(what, sizeof(what), "--transform-timeout");
-		if (kc_parse_duration(what, v, 1000, &n, e))
+		if (kc_parse_duration("--transform-timeout", v, 1000, &n, e))
 			return -KC_EUSAGE;
 		if (n == 0 || n > TIMEOUT_MAX_MS)
 			return kc_error_set(e, KC_EUSAGE,
@@ -178,7 +176,7 @@ static int parse_options(const struct fh_config *c, struct fh_transform *t,
 	if ((v = fh_config_get(c, "transform-buffer-size"))) {
 		if (parse_size_mib("transform-buffer-size", v, &t->buffer_size, e))
 			return -KC_EUSAGE;
-		if (t->buffer_size < SIZE_MIN || t->buffer_size > SIZE_MAX_)
+		if (t->buffer_size < BUFFER_MIN || t->buffer_size > BUFFER_MAX)
 			return kc_error_set(e, KC_EUSAGE,
 					    "--transform-buffer-size %s: out of range: "
 					    "0.2 to 3 MiB", v);
@@ -219,7 +217,7 @@ int fh_transform_open(const struct fh_config *c, struct fh_transform **tp,
 	t = kc_xcalloc(1, sizeof(*t));
 	t->retries = RETRIES_DEFAULT;
 	t->timeout_ms = TIMEOUT_DEFAULT_MS;
-	t->buffer_size = SIZE_DEFAULT;
+	t->buffer_size = BUFFER_DEFAULT;
 	t->buffer_interval_ms = INTERVAL_DEFAULT_MS;
 	if (parse_options(c, t, e)) {
 		free(t);
@@ -696,11 +694,14 @@ static int read_record(struct fh_transform *t, jv r, size_t i, size_t n,
 			       (size_t)jv_string_length_bytes(jv_copy(id)), n)
 		    : -1;
 	jv_free(id);
-	if (k < 0 || t->seen[k]++) {
+	if (k < 0 || t->seen[k]) {
 		*unknown += k < 0;
+		if (k >= 0)
+			t->seen[k] = 2;         /* duplicated */
 		jv_free(r);
 		return 0;
 	}
+	t->seen[k] = 1;
 	o = &t->out[k];
 	result = jv_object_get(jv_copy(r), jv_string("result"));
 	res = jv_get_kind(result) == JV_KIND_STRING ? jv_string_value(result) : "";
