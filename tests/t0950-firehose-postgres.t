@@ -143,8 +143,8 @@ test_expect_success 'bad records fail alone; the others commit in one transactio
 	failures >got &&
 	cat >want <<-\EOF &&
 	PostgreSQL.CopyFailed 1|SQLSTATE 22P02: invalid input syntax for type integer: "x" (COPY typed, column n: "x")|x	two
-	PostgreSQL.CopyFailed 1|SQLSTATE 23502: null value in column "s" of relation "typed" violates not-null constraint (COPY typed: "6	\N")|6	\N
-	PostgreSQL.CopyFailed 1|SQLSTATE 23505: duplicate key value violates unique constraint "typed_pkey" (COPY typed)|1	again
+	PostgreSQL.CopyFailed 1|SQLSTATE 23502: null value in column "s" of relation "typed" violates not-null constraint: Failing row contains (6, null). (COPY typed: "6	\N")|6	\N
+	PostgreSQL.CopyFailed 1|SQLSTATE 23505: duplicate key value violates unique constraint "typed_pkey": Key (n)=(1) already exists. (COPY typed)|1	again
 	PostgreSQL.CopyFailed 1|the record is \., COPY'"'"'s end-of-data marker|\.
 	EOF
 	test_cmp want got
@@ -160,6 +160,23 @@ test_expect_success 'many records, a few bad: each found, the rest delivered' '
 	test_cmp want got &&
 	failures | cut -d"|" -f3 >got &&
 	printf "%s\n" bad17 bad2500 bad4999 >want &&
+	test_cmp want got
+'
+
+test_expect_success 'a deferred foreign key fails per COPY (no line named: halves)' '
+	in_dir fk &&
+	pg_sql -c "create table parent (id int primary key)" \
+		-c "insert into parent select generate_series(1, 100)" \
+		-c "create table child (p int references parent (id)
+			deferrable initially deferred)" &&
+	seq 1 200 | awk "\$1 > 100 && \$1 % 37 != 0 { \$1 -= 100 } { print }" >in &&
+	fh child <in &&
+	pg_sql -c "select count(*) from child" >got &&
+	echo 197 >want && test_cmp want got &&
+	failures | cut -d"|" -f2,3 >got &&
+	for n in 111 148 185; do
+		echo "SQLSTATE 23503: insert or update on table \"child\" violates foreign key constraint \"child_p_fkey\": Key (p)=($n) is not present in table \"parent\".|$n" || return 1
+	done >want &&
 	test_cmp want got
 '
 

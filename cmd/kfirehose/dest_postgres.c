@@ -131,18 +131,19 @@ static const char *code_of(const char *state)
 }
 
 /*
- * Fills e from a failed result (NULL when libpq had none):
- * "SQLSTATE 22P02: invalid input syntax ... (COPY t, column n: "x")", the
+ * Fills e from a failed result (NULL when libpq had none): "SQLSTATE
+ * 23505: duplicate key ...: Key (n)=(1) already exists. (COPY t)", the
  * COPY line number taken out of the context and kept as the split hint.
  */
 static void set_err(const struct pg *p, const PGresult *res, struct pg_err *e)
 {
-	const char *state = NULL, *msg = NULL, *at = NULL;
+	const char *state = NULL, *msg = NULL, *detail = NULL, *at = NULL;
 	char where[128] = "";
 
 	if (res) {
 		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 		at = PQresultErrorField(res, PG_DIAG_CONTEXT);
 	}
 	e->line = 0;
@@ -178,7 +179,8 @@ static void set_err(const struct pg *p, const PGresult *res, struct pg_err *e)
 			snprintf(where, sizeof(where), " (%.*s)", n, at);
 		}
 	}
-	snprintf(e->msg, sizeof(e->msg), "SQLSTATE %s: %s%s", state, msg, where);
+	snprintf(e->msg, sizeof(e->msg), "SQLSTATE %s: %s%s%s%s", state, msg,
+		 detail ? ": " : "", detail ? detail : "", where);
 	scrub(p, e->msg, sizeof(e->msg));
 }
 
@@ -905,45 +907,55 @@ static int copy_once(struct pg *p, size_t lo, size_t hi, struct pg_err *e)
 }
 
 /*
- * Copies idx[lo..hi) under a savepoint. When the data was bad, rolls back
- * to it and copies the parts: before the line the server blamed, that
- * line's record alone, and after it (or two halves without a line). A
- * record that fails alone is FH_FAIL. Returns -1 with e set when the
- * session failed otherwise (the transaction is lost).
+ * Copies idx[lo..hi) under savepoints, a window of records per COPY: all
+ * of them at first. When the data was bad, rolls back to the savepoint and
+ * copies the parts: before the line the server blamed, that line's record
+ * alone, then the rest (without a line: two halves). A record that fails
+ * alone is FH_FAIL. After a bad record the window shrinks to twice the
+ * distance to it (16 at least) and doubles with each good COPY, so the
+ * tail is not sent again for every bad record of a batch. Returns -1 with
+ * e set when the session failed otherwise (the transaction is lost).
  */
 static int copy_range(struct pg *p, size_t lo, size_t hi, struct fh_result *r,
 		      struct pg_err *e)
 {
 	struct pg_err bad;
+	size_t win = hi - lo;
 
 	while (lo < hi) {
-		size_t cut;
+		size_t end = hi - lo > win ? lo + win : hi, cut;
 
 		if (run(p, "SAVEPOINT kfirehose", e))
 			return -1;
-		if (!copy_once(p, lo, hi, &bad))
-			return run(p, "RELEASE SAVEPOINT kfirehose", e);
+		if (!copy_once(p, lo, end, &bad)) {
+			if (run(p, "RELEASE SAVEPOINT kfirehose", e))
+				return -1;
+			lo = end;
+			win = win < hi ? 2 * win : win;
+			continue;
+		}
 		if (!bad.data) {
 			*e = bad;
 			return -1;
 		}
 		if (run(p, "ROLLBACK TO SAVEPOINT kfirehose; RELEASE SAVEPOINT kfirehose", e))
 			return -1;
-		if (hi - lo == 1) {
+		if (end - lo == 1) {
 			set_status(r, p->idx[lo], FH_FAIL, "PostgreSQL.CopyFailed", bad.msg);
-			return 0;
-		}
-		if (bad.line >= 1 && bad.line <= hi - lo) {
+			lo++;
+		} else if (bad.line >= 1 && bad.line <= end - lo) {
 			cut = lo + bad.line - 1;
 			if (copy_range(p, lo, cut, r, e) ||
 			    copy_range(p, cut, cut + 1, r, e))
 				return -1;
 			lo = cut + 1;
+			win = bad.line < 8 ? 16 : 2 * bad.line;
 		} else {
-			cut = lo + (hi - lo) / 2;
+			cut = lo + (end - lo) / 2;
 			if (copy_range(p, lo, cut, r, e))
 				return -1;
 			lo = cut;
+			win = end - cut;
 		}
 	}
 	return 0;
