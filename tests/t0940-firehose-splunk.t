@@ -2,7 +2,8 @@
 # kfirehose to Splunk's HTTP Event Collector: the raw and event endpoints,
 # the token and channel headers, indexer acknowledgement polled until true
 # or until the acknowledgement timeout (run under faketime(1) at 60x speed,
-# since Firehose allows no less than 180 s), HEC errors mapped to
+# since Firehose allows no less than 180 s; request timeouts are made long
+# enough that the speed-up cannot expire them), HEC errors mapped to
 # Splunk.* codes and retried, failed records with EventId, the token kept
 # out of every message, option errors.
 . "$(dirname "$0")/lib.sh"
@@ -116,7 +117,7 @@ test_expect_success 'no acknowledgement within the timeout: the events are sent 
 	echo no-ack >s6.ctl &&
 	printf "a\nb\n" >in &&
 	faketime -f "+0 x60" kfirehose --name late --to "splunk:http://127.0.0.1:$PORT" \
-		--hec-token t --buffer-interval 0 --error-to dir:err <in &&
+		--hec-token t --buffer-interval 0 --error-to dir:err --request-timeout 600 <in &&
 	data_requests s6 >data &&
 	test_line_count = 2 data &&
 	cmp "$(body s6 $(sed -n 1p data))" "$(body s6 $(sed -n 2p data))" &&
@@ -130,7 +131,7 @@ test_expect_success 'never acknowledged: Splunk.AckTimeout after the retry durat
 	printf "one\ntwo\n" >in &&
 	faketime -f "+0 x60" kfirehose --name never --to "splunk:http://127.0.0.1:$PORT" \
 		--hec-token t --buffer-interval 0 --error-to dir:err --retry-duration 0 \
-		--hec-acknowledgment-timeout 200 <in &&
+		--hec-acknowledgment-timeout 200 --request-timeout 600 <in &&
 	data_requests s7 >data && test_line_count = 1 data &&
 	test "$(requests s7)" -ge 3 &&
 	error_records err >failed &&
@@ -159,7 +160,7 @@ test_expect_success 'HEC errors map to Splunk.* codes and are retried' '
 		echo "always ${c%:*}" >s8.ctl &&
 		faketime -f "+0 x60" kfirehose --name codes --hec-token t \
 			--to "splunk:http://127.0.0.1:$PORT" --buffer-interval 0 \
-			--error-to dir:err --retry-duration 10 <in &&
+			--error-to dir:err --retry-duration 10 --request-timeout 600 <in &&
 		test "$(requests s8)" -ge 2 &&
 		error_records err >failed &&
 		check_failed failed in "${c##*:}" EventId &&
