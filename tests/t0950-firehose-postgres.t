@@ -60,12 +60,13 @@ wait_for() {
 	done
 }
 
-# wait_exit PIDFILE: waits (30 s at most) for that process to end.
+# wait_exit PIDFILE: waits (60 s at most: retries back off) for that
+# process to end.
 wait_exit() {
 	we_i=0
 	while kill -0 "$(cat "$1")" 2>/dev/null; do
 		we_i=$((we_i + 1))
-		if [ $we_i -gt 300 ]; then
+		if [ $we_i -gt 600 ]; then
 			echo "wait_exit: $1 still runs" >&2
 			return 1
 		fi

@@ -111,8 +111,6 @@ static const struct {
 } codes[] = {
 	{ "08", "PostgreSQL.ConnectionFailed" },
 	{ "57P", "PostgreSQL.ConnectionFailed" },
-	{ "28", "PostgreSQL.AuthenticationFailed" },
-	{ "3D000", "PostgreSQL.DatabaseNotFound" },
 	{ "3F000", "PostgreSQL.SchemaNotFound" },
 	{ "42P01", "PostgreSQL.TableNotFound" },
 	{ "42703", "PostgreSQL.ColumnNotFound" },
@@ -992,7 +990,7 @@ static int begin(struct pg *p, struct pg_err *e)
 			return -1;
 		if (!run(p, "BEGIN; SET CONSTRAINTS ALL IMMEDIATE", e))
 			return 0;
-		if (fresh || tries || PQstatus(p->conn) == CONNECTION_OK)
+		if (fresh || tries || strcmp(e->code, "PostgreSQL.ConnectionFailed"))
 			return -1;
 		disconnect(p);
 	}

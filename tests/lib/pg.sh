@@ -18,7 +18,15 @@
 # as the postgres system user (from Debian's postgresql package), which owns
 # $TRASH/pg; $TRASH is made traversable for it.
 
-: "${PG_BIN:=/usr/lib/postgresql/15/bin}"
+# PostgreSQL 15 (Debian 12's), else the newest installed.
+if [ -z "${PG_BIN:-}" ]; then
+	PG_BIN=/usr/lib/postgresql/15/bin
+	if ! [ -x "$PG_BIN/initdb" ]; then
+		for pg_d in /usr/lib/postgresql/*/bin; do
+			PG_BIN=$pg_d
+		done
+	fi
+fi
 # Debian's python3 starts in a tenth of the time a pyenv shim takes.
 PG_PYTHON=/usr/bin/python3
 [ -x "$PG_PYTHON" ] || PG_PYTHON=python3
