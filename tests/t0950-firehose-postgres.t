@@ -310,6 +310,24 @@ test_expect_success 'the password of the URL never shows' '
 	! grep -r Sup3rS3cret stderr errors err
 '
 
+test_expect_success 'the options in a -c file (the password out of ps)' '
+	in_dir conf &&
+	pg_sql -c "create table cfg (id int, name text)" \
+		-c "grant insert on cfg to writer" &&
+	cat >fh.conf <<-EOF &&
+	to = postgres://writer:Sup3rS3cret@127.0.0.1:$PG_PORT/kin
+	data-table-name = cfg
+	copy-options = json '\''auto'\''
+	error-to = dir:err
+	buffer-interval = 0
+	EOF
+	echo "{\"name\": \"from a file\", \"id\": 1}" | kfirehose -c fh.conf --name t &&
+	echo "1|from a file" >want &&
+	pg_sql -c "select * from cfg" >got &&
+	test_cmp want got &&
+	no_failures
+'
+
 test_expect_success 'usage errors: exit 64 with one line' '
 	in_dir t14 &&
 	url=postgres://kin@127.0.0.1:1/kin &&
