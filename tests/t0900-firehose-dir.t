@@ -223,6 +223,15 @@ test_expect_success 'a progress line when stderr is a terminal, none otherwise' 
 	test ! -s err
 '
 
+test_expect_success 'secrets never reach the disk or stderr' '
+	echo x | kfirehose --name sec --to http://u:hunter2@127.0.0.1:9/ \
+		--access-key s3cr3t-key --error-to dir:sec --retry-duration 0 \
+		--buffer-interval 0 2>err &&
+	! grep -r -e hunter2 -e s3cr3t "$KIN_DIR" err sec &&
+	grep "^access-key=md5:[0-9a-f]\{32\}\$" "$KIN_DIR"/firehose/sec/config &&
+	find sec -type f -path "*http-endpoint-failed*" | grep -q .
+'
+
 test_expect_success 'configuration errors: one line, exit 64' '
 	fails_with 64 "kfirehose: no delivery stream name given (--name NAME)" kfirehose --to dir:x &&
 	fails_with 64 "kfirehose: no destination given (--to URL)" kfirehose --name x &&

@@ -10,6 +10,7 @@
 #include "compress.h"
 #include "config.h"
 #include "file.h"
+#include "md5.h"
 #include "name.h"
 #include "units.h"
 #include "banned.h"
@@ -43,6 +44,7 @@ static const struct {
 #define NCORE (sizeof(core) / sizeof(core[0]))
 
 static const char *prog_usage;
+static char *file_text;          /* the -c file, which options point into */
 
 static _Noreturn void usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -193,7 +195,8 @@ static void load_file(struct fh_config *c, const char *path)
 			usage_error("%s:%u: option '%s' takes no value", path, lineno, key);
 		add_opt(c, key, value);
 	}
-	/* text stays allocated: the options point into it. */
+	/* text stays allocated until fh_config_release: the options point into it. */
+	file_text = text;
 }
 
 static void parse_argv(int argc, char **argv, struct fh_config *c)
@@ -477,22 +480,54 @@ void fh_config_parse(int argc, char **argv, struct fh_config *c, struct fh_run *
 	if (c->from && kc_name_check("stream", c->from, &e))
 		fail(&e);
 	t = resolve_type(c->to, &url);
+	run->url = url;
 	check_dest_options(c, t);
 	parse_core(c, run, t);
 	parse_run(c, run);
 	*type = t;
 }
 
+/* Options whose values are secrets (or may hold one, like a URI's password). */
+static int secret(const char *key)
+{
+	static const char *const keys[] = { "access-key", "hec-token", "to", "error-to" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(key, keys[i]))
+			return 1;
+	return 0;
+}
+
 void fh_config_canonical(const struct fh_config *c, struct kc_buf *out)
 {
 	for (size_t i = 0; i < c->nopts; i++) {
+		const char *v = c->opts[i].value ? c->opts[i].value : "";
 		int in_version = 1;
 		for (size_t j = 0; j < NCORE; j++)
 			if (!strcmp(core[j].name, c->opts[i].key))
 				in_version = core[j].in_version;
 		if (!in_version)
 			continue;
-		kc_buf_addf(out, "%s=%s\n", c->opts[i].key,
-			    c->opts[i].value ? c->opts[i].value : "");
+		if (secret(c->opts[i].key)) {
+			uint8_t d[16];
+			kc_md5(v, strlen(v), d);
+			kc_buf_addf(out, "%s=md5:", c->opts[i].key);
+			for (int k = 0; k < 16; k++)
+				kc_buf_addf(out, "%02x", d[k]);
+			kc_buf_addc(out, '\n');
+			continue;
+		}
+		kc_buf_addf(out, "%s=%s\n", c->opts[i].key, v);
 	}
+}
+
+void fh_config_release(struct fh_config *c, struct fh_run *run)
+{
+	free(c->opts);
+	c->opts = NULL;
+	c->nopts = 0;
+	free(run->delimiter);
+	run->delimiter = NULL;
+	free(file_text);
+	file_text = NULL;
 }

@@ -18,6 +18,7 @@ struct fh_run {
 	char *delimiter;             /* decoded --delimiter */
 	size_t delimiter_len;
 	const char *file_extension;
+	const char *url;             /* --to without "dir:", "opensearch:", "splunk:" */
 };
 
 /*
@@ -29,7 +30,13 @@ struct fh_run {
 void fh_config_parse(int argc, char **argv, struct fh_config *c, struct fh_run *run,
 		     const struct fh_dest_type **type, const char *usage);
 
-/* The config text that decides the delivery stream's version (options in order). */
+/* Frees what fh_config_parse allocated. */
+void fh_config_release(struct fh_config *c, struct fh_run *run);
+
+/*
+ * The config text that decides the delivery stream's version (options in
+ * order); values that are or may hold secrets appear as MD5 digests.
+ */
 void fh_config_canonical(const struct fh_config *c, struct kc_buf *out);
 
 #endif

@@ -273,5 +273,6 @@ int main(int argc, char **argv)
 	kc_group_close(g);
 	kc_stream_close(s);
 	free(root);
+	fh_config_release(&c, &run);
 	return 0;
 }

@@ -120,6 +120,10 @@ struct fh_pipeline {
 	struct fh_record *recs;  /* flush_buf's scratch */
 	size_t recs_cap;
 
+	struct qfail *failq;      /* see fail_one */
+	size_t failq_n, failq_cap;
+	struct kc_buf failq_data;
+
 	struct counters m, last;
 	int progress;            /* stderr is a terminal: show a progress line */
 	int64_t progress_mono;
@@ -291,16 +295,66 @@ static int write_failures(struct fh_pipeline *p, const struct failure *f, size_t
 	return rc ? -e->code : 0;
 }
 
-/* One record that failed before reaching a buffer (transform, partitioning). */
+/*
+ * Records that failed before reaching a buffer (deaggregation, the
+ * transform, partitioning) wait in a queue and are written as one object
+ * per tick (or per 4 MiB), before anything is committed.
+ */
+struct qfail {
+	size_t off, len;
+	int64_t arrival_ms;
+	unsigned attempts;
+	char code[64];
+	char message[256];
+};
+
+#define FAILQ_FLUSH (4 << 20)
+
+static int flush_failq(struct fh_pipeline *p, struct kc_error *e)
+{
+	struct fh_record *r;
+	struct failure *f;
+	int rc;
+
+	if (!p->failq_n)
+		return 0;
+	r = kc_xcalloc(p->failq_n, sizeof(*r));
+	f = kc_xcalloc(p->failq_n, sizeof(*f));
+	for (size_t i = 0; i < p->failq_n; i++) {
+		const struct qfail *q = &p->failq[i];
+		r[i] = (struct fh_record){ .data = p->failq_data.data + q->off, .len = q->len,
+					   .arrival_ms = q->arrival_ms,
+					   .raw = p->failq_data.data + q->off, .rawlen = q->len };
+		f[i] = (struct failure){ &r[i], q->code, q->message, q->attempts,
+					 "processing-failed", NULL, 0 };
+	}
+	rc = write_failures(p, f, p->failq_n, e);
+	free(r);
+	free(f);
+	p->failq_n = 0;
+	kc_buf_reset(&p->failq_data);
+	return rc;
+}
+
 static int fail_one(struct fh_pipeline *p, const char *data, size_t len,
 		    int64_t arrival, const char *code, const char *message,
 		    unsigned attempts, struct kc_error *e)
 {
-	struct fh_record r = { .data = data, .len = len, .arrival_ms = arrival,
-			       .raw = data, .rawlen = len };
-	struct failure f = { &r, code, message, attempts, "processing-failed", NULL, 0 };
+	struct qfail *q;
 
-	return write_failures(p, &f, 1, e);
+	if (p->failq_n == p->failq_cap) {
+		p->failq_cap = p->failq_cap ? p->failq_cap * 2 : 64;
+		p->failq = kc_xrealloc(p->failq, p->failq_cap * sizeof(*p->failq));
+	}
+	q = &p->failq[p->failq_n++];
+	q->off = p->failq_data.len;
+	q->len = len;
+	q->arrival_ms = arrival;
+	q->attempts = attempts;
+	snprintf(q->code, sizeof(q->code), "%s", code);
+	snprintf(q->message, sizeof(q->message), "%s", message);
+	kc_buf_add(&p->failq_data, data, len);
+	return p->failq_data.len >= FAILQ_FLUSH ? flush_failq(p, e) : 0;
 }
 
 /* ---- buffers ---------------------------------------------------------------- */
@@ -687,7 +741,7 @@ static int tx_flush(struct fh_pipeline *p, struct kc_error *e)
 		case FH_TX_FAILED:
 			p->m.tx_failed_records++;
 			rc = fail_one(p, in[i].data, in[i].len, t->arrival_ms, out[i].code,
-				      out[i].message, 1, e);
+				      out[i].message, fh_transform_attempts(p->tx), e);
 			break;
 		}
 		if (!rc)
@@ -864,6 +918,8 @@ int fh_pipeline_tick(struct fh_pipeline *p, int all, struct kc_error *e)
 			rc = flush_buf(p, b, e);
 	}
 	if (!rc)
+		rc = flush_failq(p, e);
+	if (!rc)
 		rc = commit(p, e);
 	return rc;
 }
@@ -949,7 +1005,7 @@ int fh_pipeline_open(const struct fh_config *c, const struct fh_run *run,
 		     struct kc_error *e)
 {
 	struct fh_pipeline *p = kc_xcalloc(1, sizeof(*p));
-	const char *url = c->to + (type == &fh_dest_dir ? 4 : 0);
+	const char *url = run->url;
 	int rc;
 
 	p->c = c;
@@ -1008,6 +1064,8 @@ void fh_pipeline_close(struct fh_pipeline *p)
 	kc_buf_release(&p->spare);
 	free(p->recs);
 	free(p->spare_v);
+	free(p->failq);
+	kc_buf_release(&p->failq_data);
 	free(p->scratch.status);
 	free(p->scratch.code);
 	free(p->scratch.message);
