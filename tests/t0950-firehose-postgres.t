@@ -307,7 +307,9 @@ test_expect_success 'the password of the URL never shows' '
 	grep -c "^PostgreSQL.TableNotFound " errors >n && echo 2 >want && test_cmp want n &&
 	test_line_count = 3 stderr &&
 	grep "^kfirehose: --to: '\''postgres://writer:\*\*\*@127.0.0.1:$PG_PORT/kin?nosuch=1'\'': " stderr &&
-	! grep -r Sup3rS3cret stderr errors err
+	! grep -r Sup3rS3cret stderr errors err &&
+	test -d "$KIN_DIR/firehose/t" &&
+	! grep -r Sup3rS3cret "$KIN_DIR"
 '
 
 test_expect_success 'the options in a -c file (the password out of ps)' '
