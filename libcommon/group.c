@@ -25,6 +25,7 @@ struct lease {
 	int started_at_from;     /* no checkpoint: opened at opts.from */
 	int read;                /* a record of it was read */
 	int pending;             /* records read but not committed */
+	int draining;            /* over this worker's share: no more reads */
 	uint64_t last;           /* offset of the last record read */
 	int64_t throttled_until; /* limits emulation: no read call before */
 };
@@ -182,16 +183,20 @@ static int refresh_map(struct kc_group *g, struct kc_error *e)
 
 	if (ino == g->meta_ino)
 		return 0;
+	if ((rc = kc_stream_reload(g->s, e)))
+		return rc;
 	g->meta_ino = ino;
-	rc = kc_stream_reload(g->s, e);
-	return rc ? rc : 1;
+	return 1;
 }
 
 /*
  * Takes this worker's fair share of the ready shards, ceil(ready/workers),
  * releasing extras with nothing pending so that a worker that joins gets
- * some. Returns 1 when it took a lease or the shard map changed, else 0,
- * or a negative status.
+ * some. Extras with pending records are drained instead: no longer read,
+ * they are released by a later rebalance once their records are committed
+ * (a caller that always has records in flight would otherwise keep them).
+ * Returns 1 when it took a lease or the shard map changed, else 0, or a
+ * negative status.
  */
 static int rebalance(struct kc_group *g, struct kc_error *e)
 {
@@ -214,6 +219,8 @@ static int rebalance(struct kc_group *g, struct kc_error *e)
 	for (size_t i = g->n; i-- > 0 && g->n > target;)
 		if (!g->v[i].pending)
 			release(g, i);
+	for (size_t i = 0; i < g->n; i++)
+		g->v[i].draining = i >= target;
 	for (size_t i = 0; i < g->s->meta.nshards && g->n < target; i++) {
 		const struct kc_shard_info *sh = &g->s->meta.shards[i];
 		if (held(g, sh->index))
@@ -345,7 +352,7 @@ static int read_some(struct kc_group *g, size_t max_records, size_t max_bytes,
 	for (size_t k = 0; k < g->n; k++) {
 		size_t i = (g->next + k) % g->n;
 		struct lease *l = &g->v[i];
-		if (at_end(g, l))
+		if (l->draining || at_end(g, l))
 			continue;
 		if ((rc = read_budget(g, l, e)) < 0)
 			return rc;

@@ -61,7 +61,9 @@ typedef int (*kc_group_fn)(void *arg, const struct kc_record *rec);
  * to its end with nothing pending).
  * Also rebalances leases every half second: it releases only shards with
  * nothing read-but-uncommitted, so a caller's pending records always stay
- * its own to commit.
+ * its own to commit. A shard over this worker's share that has pending
+ * records is no longer read, and is released by a later rebalance once
+ * they are committed (kc_group_idle does not wait for it).
  */
 int kc_group_read(struct kc_group *g, size_t max_records, size_t max_bytes,
 		  kc_group_fn fn, void *arg, uint64_t *shard, struct kc_error *e);
