@@ -8,6 +8,7 @@
 #define KC_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stddef.h>
 #include "buf.h"
 #include "error.h"
@@ -45,6 +46,13 @@ void kc_cli_init(struct kc_cli *cli, const char *usage);
  * version and exits 0; an unknown option ('?') prints usage and exits 64.
  */
 int kc_cli_option(struct kc_cli *cli, int c, const char *arg);
+
+/*
+ * Catches SIGINT, SIGTERM and SIGHUP without SA_RESTART (so poll and read
+ * return EINTR) and returns the flag they set: 0, or the number of the
+ * signal that came. A program stops cleanly when it sees it set.
+ */
+volatile sig_atomic_t *kc_cli_catch_stop(void);
 
 /* Prints "prog: msg" and usage to stderr and exits 64. */
 _Noreturn void kc_cli_usage(const struct kc_cli *cli, const char *fmt, ...)

@@ -33,24 +33,8 @@ static const char usage[] =
 #define GROUP_MAX_RECORDS 10000
 #define GROUP_MAX_BYTES (4 << 20)
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-}
+/* Set by SIGINT, SIGTERM or SIGHUP: deliver, checkpoint, exit 0. */
+static volatile sig_atomic_t *stop;
 
 /*
  * The delivery stream's version: 1 at first, +1 whenever its configuration
@@ -123,7 +107,7 @@ static void run_stdin(struct fh_pipeline *p, int delim)
 	uint64_t line = 0;
 	int eof = 0;
 
-	while (!eof && !stop) {
+	while (!eof && !*stop) {
 		int64_t due = fh_pipeline_next_due(p);
 		struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
 		size_t start = 0;
@@ -213,7 +197,7 @@ static void run_stream(struct fh_pipeline *p, struct kc_group *g, int once)
 	struct kc_error e;
 	struct from_ctx x = { p, &e, 0 };
 
-	while (!stop) {
+	while (!*stop) {
 		uint64_t shard;
 		int64_t due;
 		int n = kc_group_read(g, GROUP_MAX_RECORDS, GROUP_MAX_BYTES, put_record, &x,
@@ -245,7 +229,7 @@ int main(int argc, char **argv)
 	char *root, run_id[40];
 
 	fh_config_parse(argc, argv, &c, &run, &type, usage);
-	catch_signals();
+	stop = kc_cli_catch_stop();
 	root = kc_root_resolve(run.dir);
 	check(kc_root_make(root, &e), &e);
 	c.version = version_of(root, &c, &e);
@@ -260,7 +244,7 @@ int main(int argc, char **argv)
 		check(kc_stream_open(root, c.from, &s, &e), &e);
 		check(kc_group_open(s, &o, &g, &e), &e);
 	}
-	check(fh_pipeline_open(&c, &run, type, g, &stop, &p, &e), &e);
+	check(fh_pipeline_open(&c, &run, type, g, stop, &p, &e), &e);
 	if (g)
 		run_stream(p, g, run.once);
 	else

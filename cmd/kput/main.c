@@ -78,25 +78,7 @@ struct item {
 };
 
 /* Set by SIGINT, SIGTERM or SIGHUP: commit what was read, then die by it. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: poll and read return EINTR so the loop sees the flag. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
+static volatile sig_atomic_t *stop;
 
 static struct state {
 	struct kc_stream *stream;
@@ -657,7 +639,7 @@ static void nap(int64_t ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
-	while (nanosleep(&ts, &ts) && errno == EINTR && !stop_signal)
+	while (nanosleep(&ts, &ts) && errno == EINTR && !*stop)
 		;
 }
 
@@ -678,7 +660,7 @@ static void commit(void)
 		}
 		if (failed || st.wait_ms < 0)
 			break;
-		if (opts.no_retry || stop_signal) {
+		if (opts.no_retry || *stop) {
 			throttled = 1;
 			break;
 		}
@@ -758,7 +740,7 @@ static int input_ready(int timeout)
 	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
 	int rc;
 
-	while ((rc = poll(&p, 1, timeout)) < 0 && errno == EINTR && !stop_signal)
+	while ((rc = poll(&p, 1, timeout)) < 0 && errno == EINTR && !*stop)
 		;
 	return rc > 0;
 }
@@ -816,7 +798,7 @@ static void run(void)
 	int eof = 0;
 
 	st.last_sync_ns = kc_mono_ns();
-	while (!eof && !stop_signal) {
+	while (!eof && !*stop) {
 		ssize_t n;
 
 		if (!input_ready(st.nitems ? 0 : wait_ms())) {
@@ -874,16 +856,16 @@ int main(int argc, char **argv)
 	opts.cli.epipe_status = KC_EIO;
 	parse_options(argc, argv);
 	open_stream();
-	catch_signals();
+	stop = kc_cli_catch_stop();
 	run();
 	if (st.throttled && opts.cli.verbosity >= 0)
 		warnx("stream '%s': %" PRIu64 " records throttled "
 		      "(ProvisionedThroughputExceededException) and retried",
 		      st.stream->meta.name, st.throttled);
 	release();
-	if (stop_signal) {
-		signal(stop_signal, SIG_DFL);
-		raise(stop_signal);
+	if (*stop) {
+		signal(*stop, SIG_DFL);
+		raise(*stop);
 	}
 	if (close(STDOUT_FILENO) && errno != EBADF)
 		return KC_EIO;
