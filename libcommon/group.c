@@ -260,7 +260,8 @@ static int finish(struct kc_group *g, size_t i, struct kc_error *e)
 		return rc;
 	if (l->started_at_from && !l->read &&
 	    initial_position(g, l->index).type == g->from.type) {
-		g->skipped = kc_xrealloc(g->skipped, (g->nskipped + 1) * sizeof(*g->skipped));
+		g->skipped = kc_xrealloc(g->skipped, (g->nskipped + 1) *
+					 sizeof(*g->skipped));
 		g->skipped[g->nskipped++] = l->index;
 	}
 	release(g, i);
@@ -302,7 +303,8 @@ static int read_budget(struct kc_group *g, struct lease *l, struct kc_error *e)
 		return 1;
 	}
 	if (rc)
-		return kc_error_prefix(e, "stream '%s': %s: ", g->s->meta.name, l->r->id);
+		return kc_error_prefix(e, "stream '%s': %s: ", g->s->meta.name,
+				       l->r->id);
 	return 0;
 }
 
@@ -435,7 +437,7 @@ int kc_group_wait(struct kc_group *g, int ms, struct kc_error *e)
 		if (g->v[i].throttled_until > now && g->v[i].throttled_until < until)
 			until = g->v[i].throttled_until;
 	if (until != INT64_MAX) {
-		/* Throttled shards may have records: worth a wait also without follow. */
+		/* A throttled shard may have records: wait, follow or not. */
 		poll(NULL, 0, until - now < ms ? (int)(until - now) : ms);
 		return 0;
 	}

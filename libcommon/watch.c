@@ -19,7 +19,8 @@ int kc_watch_stream(const struct kc_stream *s)
 
 int kc_watch_shard(int fd, const char *dirpath)
 {
-	if (fd >= 0 && inotify_add_watch(fd, dirpath, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+	if (fd >= 0 && inotify_add_watch(fd, dirpath,
+					 IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
 		close(fd);
 		fd = -1;
 	}

@@ -285,7 +285,8 @@ static void test_split(void)
 	n = kc_group_read(g, 3, 1u << 20, collect, &got, &shard, &e);
 	ok(n == 3 && shard == 0, "the parent is read first");
 	ok(kc_group_commit(g, 0, got.offsets[2], &e) == 0 &&
-	   !strncmp(checkpoint(s, "c", 0), "SEQ ", 4), "a middle commit: a sequence number");
+	   !strncmp(checkpoint(s, "c", 0), "SEQ ", 4),
+	   "a middle commit: a sequence number");
 	n = kc_group_read(g, 100, 1u << 20, collect, &got, &shard, &e);
 	last = got.offsets[4];
 	ok(n == 2 && shard == 0, "the parent's last two records");
