@@ -107,10 +107,12 @@ for i in range(1, 1201):
     if i % 10 == 0: time.sleep(0.03)" | kput -s live -K k -p >acks 2>kput.err & } &&
 	pid=$! &&
 	{ kget -s live -f --json >followed & } && echo $! >follow.pid &&
-	sleep 0.3 && kshard split live 0 $((1 << 62)) &&
-	sleep 0.3 && kshard scale live 4 &&
-	sleep 0.3 && kshard merge live 6 7 &&
-	sleep 0.3 && kshard scale live 2 &&
+	acks_reach() { i=0; while [ "$(wc -l <acks)" -lt "$1" ]; do
+		i=$((i + 1)); [ $i -lt 600 ] || return 1; sleep 0.05; done; } &&
+	acks_reach 100 && kshard split live 0 $((1 << 62)) &&
+	acks_reach 300 && kshard scale live 4 &&
+	acks_reach 500 && kshard merge live 6 7 &&
+	acks_reach 700 && kshard scale live 2 &&
 	wait $pid && test ! -s kput.err &&
 	test_line_count = 1200 acks &&
 	kget -s live >all &&

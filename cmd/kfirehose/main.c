@@ -210,8 +210,16 @@ static void run_stream(struct fh_pipeline *p, struct kc_group *g, int once)
 		fh_pipeline_progress(p, 0);
 		if (n > 0)
 			continue;
-		if (once && kc_group_idle(g))
-			break;
+		if (once && kc_group_idle(g)) {
+			/*
+			 * Deliver and commit everything: a commit that ends a
+			 * closed parent makes its children readable at once.
+			 */
+			check(fh_pipeline_tick(p, 1, &e), &e);
+			if (kc_group_idle(g))
+				break;
+			continue;
+		}
 		due = fh_pipeline_next_due(p);
 		check(kc_group_wait(g, due < 0 || due > 500 ? 500 : (int)due, &e), &e);
 	}
