@@ -474,6 +474,13 @@ static int codec_open(struct kc_compressor *z, const char *entry,
 					   z->level);
 		if (!ZSTD_isError(r))
 			r = ZSTD_CCtx_setParameter(z->zc, ZSTD_c_checksumFlag, 1);
+		/*
+		 * Two worker threads (the machines kin targets have 2 cores);
+		 * a libzstd built without threads refuses, and compresses in
+		 * this thread.
+		 */
+		if (!ZSTD_isError(r))
+			(void)ZSTD_CCtx_setParameter(z->zc, ZSTD_c_nbWorkers, 2);
 		if (ZSTD_isError(r))
 			return kc_error_set(e, KC_EFAIL, "zstd: %s",
 					    ZSTD_getErrorName(r));

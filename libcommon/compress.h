@@ -28,7 +28,7 @@ struct kc_compressor;
 
 /*
  * Starts compressing with codec c at level (0 = the codec's default:
- * gzip 6, zstd 3). entry names the single file inside a zip archive
+ * gzip 6, zstd 3; zstd compresses in two worker threads). entry names the single file inside a zip archive
  * (ignored otherwise). KC_CODEC_NONE copies.
  * Details of compress.c: levels are 1..9 for gzip and zip, zstd's
  * ZSTD_minCLevel()..ZSTD_maxCLevel() for zstd, ignored for Snappy and

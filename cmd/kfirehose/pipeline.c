@@ -118,6 +118,7 @@ struct fh_pipeline {
 	struct brec *spare_v;    /* and its record vector */
 	size_t spare_vcap;
 	struct fh_record *recs;  /* flush_buf's scratch */
+	struct dbuf *cur;        /* the buffer being delivered */
 	size_t recs_cap;
 
 	struct qfail *failq;      /* see fail_one */
@@ -458,6 +459,23 @@ static int64_t backoff_ms(unsigned retry)
 	return ms;
 }
 
+/* The records of b as fh_records (in p->recs, valid until the next call). */
+static struct fh_record *materialize(struct fh_pipeline *p, const struct dbuf *b)
+{
+	if (p->recs_cap < b->n) {
+		free(p->recs);
+		p->recs_cap = b->n;
+		p->recs = kc_xcalloc(b->n, sizeof(*p->recs));
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		const struct brec *r = &b->v[i];
+		p->recs[i] = (struct fh_record){ b->arena.data + r->off, r->len, r->arrival_ms,
+						 r->shard, r->offset, r->sub, r->ack,
+						 b->arena.data + r->off, r->len };
+	}
+	return p->recs;
+}
+
 /* SIGTERM while retrying a stream's records: they stay unacknowledged. */
 static int stopped(struct kc_error *e, size_t n)
 {
@@ -518,6 +536,19 @@ static int deliver(struct fh_pipeline *p, struct fh_batch *b, struct kc_error *e
 			break;
 		}
 		p->m.attempts++;
+		if (!attempt.v) {
+			/* A lazy batch (see flush_buf): records only if needed. */
+			size_t bad = 0;
+			for (size_t i = 0; i < left; i++)
+				bad += status[i] != FH_OK;
+			if (!bad) {
+				p->m.attempts_ok++;
+				p->m.delivered_records += left;
+				p->m.delivered_bytes += attempt.bytes;
+				break;
+			}
+			attempt.v = b->v = all = materialize(p, p->cur);
+		}
 		for (size_t i = 0; i < left; i++) {
 			struct fh_record *rec = &attempt.v[i];
 			if (status[i] == FH_OK) {
@@ -588,27 +619,24 @@ static int deliver(struct fh_pipeline *p, struct fh_batch *b, struct kc_error *e
 static int flush_buf(struct fh_pipeline *p, struct dbuf *b, struct kc_error *e)
 {
 	struct kc_buf prefix = KC_BUF_INIT;
-	struct fh_record *recs;
+	struct fh_record *recs = NULL;
 	size_t max = p->type->max_records ? p->type->max_records : b->n;
+	/*
+	 * A dir destination writes the whole buffer as one body: the records
+	 * are looked at one by one only if the write fails.
+	 */
+	int lazy = p->type == &fh_dest_dir && max >= b->n;
 	int rc = 0, named;
 
-	if (p->recs_cap < b->n) {
-		free(p->recs);
-		p->recs_cap = b->n;
-		p->recs = kc_xcalloc(b->n, sizeof(*p->recs));
-	}
-	recs = p->recs;
-	for (size_t i = 0; i < b->n; i++) {
-		const struct brec *r = &b->v[i];
-		recs[i] = (struct fh_record){ b->arena.data + r->off, r->len, r->arrival_ms,
-					      r->shard, r->offset, r->sub, r->ack,
-					      b->arena.data + r->off, r->len };
-	}
+	if (!lazy)
+		recs = materialize(p, b);
+	p->cur = b;
 	named = fh_prefix_eval(p->prefix, &b->query, &b->lambda, b->oldest_ms, NULL,
 			       &prefix, e) == 0;
 	if (!named) {
 		/* The records cannot be named: all of them to the error output. */
 		struct failure *f = kc_xcalloc(b->n, sizeof(*f));
+		recs = materialize(p, b);
 		for (size_t i = 0; i < b->n; i++)
 			f[i] = (struct failure){ &recs[i], "S3.InvalidPrefix", e->msg, 1,
 						 p->type->error_type, NULL, 0 };
@@ -619,10 +647,13 @@ static int flush_buf(struct fh_pipeline *p, struct dbuf *b, struct kc_error *e)
 		for (size_t start = 0; !rc && start < b->n; start += max) {
 			struct fh_batch batch = { 0 };
 			size_t cnt = b->n - start < max ? b->n - start : max;
-			batch.v = recs + start;
+			batch.v = recs ? recs + start : NULL;
 			batch.n = cnt;
-			for (size_t i = 0; i < cnt; i++)
-				batch.bytes += recs[start + i].len;
+			if (recs)
+				for (size_t i = 0; i < cnt; i++)
+					batch.bytes += recs[start + i].len;
+			else
+				batch.bytes = b->arena.len;
 			batch.prefix = prefix.data ? prefix.data : "";
 			batch.oldest_ms = b->oldest_ms;
 			fh_uuid(batch.request_id);
