@@ -273,6 +273,7 @@ const struct fh_dest_type fh_dest_dir = {
 	.interval_min = 0, .interval_max = 900 * 1000, .interval_default = 300 * 1000,
 	.retry_default = 86400 * 1000,
 	.max_records = 0,
+	.whole_body = 1,
 	.options = NULL,
 	.open = dir_open,
 	.deliver = dir_deliver,

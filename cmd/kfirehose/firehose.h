@@ -142,6 +142,8 @@ struct fh_dest_type {
 	int64_t interval_min, interval_max, interval_default;    /* ms */
 	int64_t retry_default;                                   /* ms */
 	size_t max_records;      /* records per attempt at most (0: no limit) */
+	int whole_body;          /* delivers b->body when set; looks at b->v only
+				    to report failures (b->v may then be NULL) */
 	const char *const *options;  /* long options it takes (NULL-terminated) */
 	/*
 	 * Validates its options and url (the --to value after "scheme:") and

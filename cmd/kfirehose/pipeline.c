@@ -622,10 +622,10 @@ static int flush_buf(struct fh_pipeline *p, struct dbuf *b, struct kc_error *e)
 	struct fh_record *recs = NULL;
 	size_t max = p->type->max_records ? p->type->max_records : b->n;
 	/*
-	 * A dir destination writes the whole buffer as one body: the records
-	 * are looked at one by one only if the write fails.
+	 * A destination that takes the whole buffer as one body looks at the
+	 * records one by one only if the delivery fails.
 	 */
-	int lazy = p->type == &fh_dest_dir && max >= b->n;
+	int lazy = p->type->whole_body && max >= b->n;
 	int rc = 0, named;
 
 	if (!lazy)
