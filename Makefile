@@ -19,8 +19,12 @@ LDFLAGS_SAN = $(if $(SANITIZE),-fsanitize=$(SANITIZE))
 LIBS = -lyajl -lzstd -lz -lsnappy
 # Per-program libraries: LIBS_<prog>.
 LIBS_kfirehose = -lcurl -ljq -lpq
+LIBS_ksql = -lm
+LIBS_kvideo-ingest = -lavformat -lavcodec -lavutil
+LIBS_kvideo = -lavformat -lavcodec -lavutil -lswscale
 
-PROGS = kshard kput kget kfirehose
+# Every folder under cmd/ is a program.
+PROGS = $(notdir $(wildcard cmd/*))
 LIB_SRC = $(wildcard libcommon/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
@@ -58,6 +62,13 @@ $(O)/unit/%.t: $(O)/tests/unit/%.o $(O)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# Unit tests of one program's modules (tests/unit/ksql_*.c) link that
+# program's objects except its main.c.
+KSQL_OBJ = $(patsubst %.c,$(O)/%.o,$(filter-out cmd/ksql/main.c,$(wildcard cmd/ksql/*.c)))
+$(O)/unit/ksql_%.t: $(O)/tests/unit/ksql_%.o $(KSQL_OBJ) $(O)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(LIBS_ksql) $(LIBS)
+
 check: all man-lint banned-lint
 	KIN_BIN=$(abspath $(O)/bin) prove -j2 $(if $(V),-v) tests/*.t $(O)/unit/*.t
 
@@ -67,6 +78,8 @@ demo: $(BINS)
 bench: $(BINS)
 	KIN_BIN=$(abspath $(O)/bin) scripts/bench/streams
 	KIN_BIN=$(abspath $(O)/bin) scripts/bench/firehose
+	KIN_BIN=$(abspath $(O)/bin) scripts/bench/sql
+	KIN_BIN=$(abspath $(O)/bin) scripts/bench/video
 
 # Every C file includes banned.h after its system headers (git's rule).
 banned-lint:
