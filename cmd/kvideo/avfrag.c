@@ -1,0 +1,282 @@
+/* avfrag.c: stored fragments read with libavformat as one packet stream. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/error.h>
+
+#include "avfrag.h"
+#include "banned.h"
+
+void kv_avfrag_init(struct kv_avfrag *f, enum kv_avfrag_time mode)
+{
+	memset(f, 0, sizeof(*f));
+	f->mode = mode;
+	f->tb = (AVRational){ 1, 1000 };
+}
+
+void kv_avfrag_close(struct kv_avfrag *f)
+{
+	if (f->ic)
+		avformat_close_input(&f->ic);
+}
+
+void kv_avfrag_release(struct kv_avfrag *f)
+{
+	int i;
+
+	kv_avfrag_close(f);
+	for (i = 0; i < f->nb_streams; i++)
+		avcodec_parameters_free(&f->par[i]);
+	f->nb_streams = 0;
+}
+
+static int av_fail(struct kc_error *e, int code, int averr, const char *path,
+		   const char *what)
+{
+	char buf[AV_ERROR_MAX_STRING_SIZE];
+
+	av_strerror(averr, buf, sizeof(buf));
+	return kc_error_set(e, code, "fragment '%s': %s: %s", path, what, buf);
+}
+
+/* Whether a and b describe the same media (codec, size, private data). */
+static int same_params(const AVCodecParameters *a, const AVCodecParameters *b)
+{
+	if (a->codec_type != b->codec_type || a->codec_id != b->codec_id)
+		return 0;
+	if (a->width != b->width || a->height != b->height ||
+	    a->sample_rate != b->sample_rate ||
+	    a->ch_layout.nb_channels != b->ch_layout.nb_channels)
+		return 0;
+	if (a->extradata_size != b->extradata_size)
+		return 0;
+	return !a->extradata_size ||
+	       !memcmp(a->extradata, b->extradata, (size_t)a->extradata_size);
+}
+
+int kv_avfrag_open(struct kv_avfrag *f, const char *path, int64_t producer_ms,
+		   struct kc_error *e)
+{
+	struct stat st;
+	unsigned i;
+	int rc;
+
+	kv_avfrag_close(f);
+	if (stat(path, &st))
+		return kc_error_errno(e, errno == ENOENT ? KC_ENOENT : KC_EIO,
+				      errno, "fragment '%s'", path);
+	rc = avformat_open_input(&f->ic, path, NULL, NULL);
+	if (rc < 0) {
+		f->ic = NULL;
+		return av_fail(e, rc == AVERROR(ENOENT) ? KC_ENOENT : KC_EDATA,
+			       rc, path, "cannot open");
+	}
+	if (f->ic->nb_streams == 0 || f->ic->nb_streams > KV_AVFRAG_MAX_STREAMS) {
+		rc = kc_error_set(e, KC_EDATA, "fragment '%s': %u tracks", path,
+				  f->ic->nb_streams);
+		kv_avfrag_close(f);
+		return rc;
+	}
+	f->changed = 0;
+	if (!f->nb_streams) {
+		for (i = 0; i < f->ic->nb_streams; i++) {
+			f->par[i] = avcodec_parameters_alloc();
+			if (!f->par[i] ||
+			    avcodec_parameters_copy(f->par[i],
+						    f->ic->streams[i]->codecpar) < 0) {
+				f->nb_streams = (int)i + 1;
+				kv_avfrag_release(f);
+				return kc_error_set(e, KC_EFAIL, "out of memory");
+			}
+		}
+		f->nb_streams = (int)f->ic->nb_streams;
+		f->origin_ms = producer_ms;
+	} else {
+		if ((int)f->ic->nb_streams != f->nb_streams) {
+			rc = kc_error_set(e, KC_EDATA,
+					  "fragment '%s': %u tracks, the first "
+					  "fragment had %d", path,
+					  f->ic->nb_streams, f->nb_streams);
+			kv_avfrag_close(f);
+			return rc;
+		}
+		for (i = 0; i < f->ic->nb_streams; i++) {
+			const AVCodecParameters *p = f->ic->streams[i]->codecpar;
+
+			if (p->codec_type != f->par[i]->codec_type ||
+			    p->codec_id != f->par[i]->codec_id) {
+				rc = kc_error_set(e, KC_EDATA,
+						  "fragment '%s': track %u is %s, "
+						  "the first fragment's was %s",
+						  path, i + 1,
+						  kv_avfrag_codec_name(p),
+						  kv_avfrag_codec_name(f->par[i]));
+				kv_avfrag_close(f);
+				return rc;
+			}
+			if (!same_params(p, f->par[i]))
+				f->changed = 1;
+		}
+	}
+	if (f->mode == KV_AVFRAG_PRODUCER || f->nfrags == 0)
+		f->frag_start = producer_ms - f->origin_ms;
+	else
+		f->frag_start = f->end;
+	f->frag_producer_ms = producer_ms;
+	f->frag_based = 0;
+	f->nfrags++;
+	return 0;
+}
+
+int kv_avfrag_read(struct kv_avfrag *f, AVPacket *pkt, struct kc_error *e)
+{
+	AVStream *st;
+	int64_t shift;
+	int rc;
+
+	if (!f->ic)
+		return 1;
+	for (;;) {
+		rc = av_read_frame(f->ic, pkt);
+		if (rc == AVERROR_EOF)
+			return 1;
+		if (rc < 0)
+			return av_fail(e, rc == AVERROR(EIO) ? KC_EIO : KC_EDATA, rc,
+				       f->ic->url, "cannot read");
+		if (pkt->stream_index < f->nb_streams &&
+		    (pkt->pts != AV_NOPTS_VALUE || pkt->dts != AV_NOPTS_VALUE))
+			break;
+		av_packet_unref(pkt);           /* untimed: nothing to place */
+	}
+	st = f->ic->streams[pkt->stream_index];
+	av_packet_rescale_ts(pkt, st->time_base, f->tb);
+	pkt->time_base = f->tb;
+	if (pkt->dts == AV_NOPTS_VALUE)
+		pkt->dts = pkt->pts;
+	if (pkt->pts == AV_NOPTS_VALUE)
+		pkt->pts = pkt->dts;
+	if (!f->frag_based) {
+		f->frag_base = pkt->dts;
+		f->frag_based = 1;
+	}
+	shift = f->frag_start - f->frag_base;
+	pkt->pts += shift;
+	pkt->dts += shift;
+	if (pkt->dts + pkt->duration > f->end)
+		f->end = pkt->dts + pkt->duration;
+	return 0;
+}
+
+const char *kv_avfrag_codec_name(const AVCodecParameters *par)
+{
+	switch (par->codec_id) {
+	case AV_CODEC_ID_H264:
+		return "V_MPEG4/ISO/AVC";
+	case AV_CODEC_ID_HEVC:
+		return "V_MPEGH/ISO/HEVC";
+	case AV_CODEC_ID_VP8:
+		return "V_VP8";
+	case AV_CODEC_ID_VP9:
+		return "V_VP9";
+	case AV_CODEC_ID_AV1:
+		return "V_AV1";
+	case AV_CODEC_ID_MJPEG:
+		return "V_MJPEG";
+	case AV_CODEC_ID_AAC:
+		return "A_AAC";
+	case AV_CODEC_ID_OPUS:
+		return "A_OPUS";
+	case AV_CODEC_ID_VORBIS:
+		return "A_VORBIS";
+	case AV_CODEC_ID_MP3:
+		return "A_MPEG/L3";
+	case AV_CODEC_ID_PCM_ALAW:
+		return "A_MS/ACM";
+	default:
+		break;
+	}
+	if (par->codec_id != AV_CODEC_ID_NONE)
+		return avcodec_get_name(par->codec_id);
+	return "unknown";
+}
+
+/* Whether avcC/hvcC-style or ADTS-free AAC private data looks usable. */
+static int private_data_ok(const AVCodecParameters *p)
+{
+	const uint8_t *d = p->extradata;
+
+	switch (p->codec_id) {
+	case AV_CODEC_ID_H264:
+		/* avcC: version 1, then SPS; or Annex B start codes */
+		return p->extradata_size >= 7 &&
+		       (d[0] == 1 || (d[0] == 0 && d[1] == 0 &&
+				      (d[2] == 1 || (d[2] == 0 && d[3] == 1))));
+	case AV_CODEC_ID_HEVC:
+		return p->extradata_size >= 23 ||
+		       (p->extradata_size >= 4 && d[0] == 0 && d[1] == 0);
+	case AV_CODEC_ID_AAC:
+		return p->extradata_size >= 2;
+	default:
+		return 1;
+	}
+}
+
+int kv_avfrag_check_codecs(const struct kv_avfrag *f, struct kc_error *e)
+{
+	int i;
+
+	if (f->nb_streams == 0)
+		return kc_error_set(e, KC_EDATA,
+				    "UnsupportedStreamMediaType: no tracks");
+	if (f->nb_streams > 2)
+		return kc_error_set(e, KC_EDATA,
+				    "UnsupportedStreamMediaType: %d tracks, "
+				    "at most 2 are supported", f->nb_streams);
+	for (i = 0; i < f->nb_streams; i++) {
+		const AVCodecParameters *p = f->par[i];
+		int ok;
+
+		if (i == 0)
+			ok = p->codec_id == AV_CODEC_ID_H264 ||
+			     p->codec_id == AV_CODEC_ID_HEVC ||
+			     (p->codec_id == AV_CODEC_ID_AAC && f->nb_streams == 1);
+		else
+			ok = p->codec_id == AV_CODEC_ID_AAC &&
+			     f->par[0]->codec_id != AV_CODEC_ID_AAC;
+		if (!ok)
+			return kc_error_set(e, KC_EDATA,
+					    "UnsupportedStreamMediaType: track %d "
+					    "codec %s is not %s", i + 1,
+					    kv_avfrag_codec_name(p),
+					    i == 0 ? "H.264, H.265 or AAC" : "AAC");
+		if (!p->extradata_size)
+			return kc_error_set(e, KC_EDATA,
+					    "MissingCodecPrivateData: track %d "
+					    "(%s) has no codec private data",
+					    i + 1, kv_avfrag_codec_name(p));
+		if (!private_data_ok(p))
+			return kc_error_set(e, KC_EDATA,
+					    "InvalidCodecPrivateData: track %d "
+					    "(%s) codec private data cannot be read",
+					    i + 1, kv_avfrag_codec_name(p));
+	}
+	return 0;
+}
+
+int kv_avfrag_add_streams(const struct kv_avfrag *f, AVFormatContext *oc,
+			  struct kc_error *e)
+{
+	int i;
+
+	for (i = 0; i < f->nb_streams; i++) {
+		AVStream *st = avformat_new_stream(oc, NULL);
+
+		if (!st || avcodec_parameters_copy(st->codecpar, f->par[i]) < 0)
+			return kc_error_set(e, KC_EFAIL, "out of memory");
+		st->codecpar->codec_tag = 0;
+		st->time_base = f->tb;
+	}
+	return 0;
+}
