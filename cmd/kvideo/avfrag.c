@@ -116,8 +116,14 @@ int kv_avfrag_open(struct kv_avfrag *f, const char *path, int64_t producer_ms,
 				kv_avfrag_close(f);
 				return rc;
 			}
-			if (!same_params(p, f->par[i]))
+			if (!same_params(p, f->par[i])) {
 				f->changed = 1;
+				if (avcodec_parameters_copy(f->par[i], p) < 0) {
+					kv_avfrag_close(f);
+					return kc_error_set(e, KC_EFAIL,
+							    "out of memory");
+				}
+			}
 		}
 	}
 	if (f->mode == KV_AVFRAG_PRODUCER || f->nfrags == 0)

@@ -46,16 +46,17 @@ struct kv_avfrag {
 	enum kv_avfrag_time mode;
 	AVRational tb;                  /* always {1, 1000} */
 	/*
-	 * The tracks, copied from the first fragment opened (owned here):
-	 * packets' stream_index indexes these. nb_streams is 0 until then.
+	 * The tracks of the fragment opened last (copies owned here): packets'
+	 * stream_index indexes these. nb_streams is 0 until the first open;
+	 * the number of tracks and their codecs never change after it.
 	 */
 	int nb_streams;
 	AVCodecParameters *par[KV_AVFRAG_MAX_STREAMS];
 	int64_t origin_ms;              /* producer time of output dts 0 */
 	/*
 	 * Set by kv_avfrag_open when the fragment just opened has codec
-	 * parameters (codec, size, codec private data) different from the
-	 * first fragment's; par keeps the first fragment's.
+	 * parameters (size, sample rate, codec private data) different from
+	 * the previous fragment's (par then holds the new ones).
 	 */
 	int changed;
 	/* The fragment being read (NULL between fragments). */
@@ -74,8 +75,8 @@ void kv_avfrag_init(struct kv_avfrag *f, enum kv_avfrag_time mode);
 /*
  * Closes the current fragment (if any) and opens the fragment file at path
  * (a self-contained MKV) whose producer timestamp is producer_ms. The first
- * call records the tracks in f->par; later calls compare and set
- * f->changed. Returns 0; -KC_EDATA when libavformat cannot read it or its
+ * call records the tracks in f->par; later calls compare, set f->changed
+ * and update f->par. Returns 0; -KC_EDATA when libavformat cannot read it or its
  * tracks differ in number or codec from the first fragment's (message
  * "fragment FILE: ..."); -KC_ENOENT when the file is gone (trimmed by
  * retention); -KC_EIO.
@@ -115,8 +116,8 @@ int kv_avfrag_check_codecs(const struct kv_avfrag *f, struct kc_error *e);
 const char *kv_avfrag_codec_name(const AVCodecParameters *par);
 
 /*
- * Adds one output stream to oc per track of f, with f's codec parameters
- * (codec_tag cleared so the muxer picks its own) and time base f->tb.
+ * Adds one output stream to oc per track of f, with f->par (codec_tag
+ * cleared so the muxer picks its own) and time base f->tb.
  * Returns 0 or -KC_EFAIL (out of memory in libavformat).
  */
 int kv_avfrag_add_streams(const struct kv_avfrag *f, AVFormatContext *oc,
