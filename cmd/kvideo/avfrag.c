@@ -1,5 +1,6 @@
 /* avfrag.c: stored fragments read with libavformat as one packet stream. */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <libavcodec/avcodec.h>
@@ -16,8 +17,13 @@ void kv_avfrag_init(struct kv_avfrag *f, enum kv_avfrag_time mode)
 	f->tb = (AVRational){ 1, 1000 };
 }
 
+static int peek(struct kv_avfrag *f, struct kc_error *e);
+
 void kv_avfrag_close(struct kv_avfrag *f)
 {
+	while (f->ipeek < f->npeek)
+		av_packet_free(&f->peek[f->ipeek++]);
+	f->npeek = f->ipeek = 0;
 	if (f->ic)
 		avformat_close_input(&f->ic);
 }
@@ -92,7 +98,6 @@ int kv_avfrag_open(struct kv_avfrag *f, const char *path, int64_t producer_ms,
 			}
 		}
 		f->nb_streams = (int)f->ic->nb_streams;
-		f->origin_ms = producer_ms;
 	} else {
 		if ((int)f->ic->nb_streams != f->nb_streams) {
 			rc = kc_error_set(e, KC_EDATA,
@@ -126,24 +131,26 @@ int kv_avfrag_open(struct kv_avfrag *f, const char *path, int64_t producer_ms,
 			}
 		}
 	}
-	if (f->mode == KV_AVFRAG_PRODUCER || f->nfrags == 0)
-		f->frag_start = producer_ms - f->origin_ms;
-	else
-		f->frag_start = f->end;
 	f->frag_producer_ms = producer_ms;
-	f->frag_based = 0;
+	for (i = 0; i < KV_AVFRAG_MAX_STREAMS; i++)
+		f->last_dts[i] = AV_NOPTS_VALUE;
+	if ((rc = peek(f, e)) < 0) {
+		kv_avfrag_close(f);
+		return rc;
+	}
 	f->nfrags++;
 	return 0;
 }
 
-int kv_avfrag_read(struct kv_avfrag *f, AVPacket *pkt, struct kc_error *e)
+/*
+ * Reads one timed packet of the current fragment in its own milliseconds.
+ * Returns 0, 1 at its end, or an error.
+ */
+static int read_raw(struct kv_avfrag *f, AVPacket *pkt, struct kc_error *e)
 {
 	AVStream *st;
-	int64_t shift;
 	int rc;
 
-	if (!f->ic)
-		return 1;
 	for (;;) {
 		rc = av_read_frame(f->ic, pkt);
 		if (rc == AVERROR_EOF)
@@ -163,15 +170,116 @@ int kv_avfrag_read(struct kv_avfrag *f, AVPacket *pkt, struct kc_error *e)
 		pkt->dts = pkt->pts;
 	if (pkt->pts == AV_NOPTS_VALUE)
 		pkt->pts = pkt->dts;
-	if (!f->frag_based) {
-		f->frag_base = pkt->dts;
-		f->frag_based = 1;
+	return 0;
+}
+
+/*
+ * Reads ahead until every track has shown its first packet (or the
+ * fragment or the queue ends), then places the fragment on the output
+ * timeline: f->shift is what its own timestamps get added.
+ */
+static int peek(struct kv_avfrag *f, struct kc_error *e)
+{
+	int64_t first[KV_AVFRAG_MAX_STREAMS], minfirst = INT64_MAX, d;
+	int seen = 0, i, rc = 0;
+
+	for (i = 0; i < f->nb_streams; i++)
+		first[i] = INT64_MAX;
+	f->npeek = f->ipeek = 0;
+	while (seen < f->nb_streams &&
+	       f->npeek < (int)(sizeof(f->peek) / sizeof(f->peek[0]))) {
+		AVPacket *pkt = av_packet_alloc();
+
+		if (!pkt)
+			return kc_error_set(e, KC_EFAIL, "out of memory");
+		rc = read_raw(f, pkt, e);
+		if (rc) {
+			av_packet_free(&pkt);
+			break;
+		}
+		f->peek[f->npeek++] = pkt;
+		if (first[pkt->stream_index] == INT64_MAX)
+			seen++;
+		if (pkt->dts < first[pkt->stream_index])
+			first[pkt->stream_index] = pkt->dts;
 	}
-	shift = f->frag_start - f->frag_base;
-	pkt->pts += shift;
-	pkt->dts += shift;
-	if (pkt->dts + pkt->duration > f->end)
-		f->end = pkt->dts + pkt->duration;
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < f->nb_streams; i++)
+		if (first[i] < minfirst)
+			minfirst = first[i];
+	if (minfirst == INT64_MAX)              /* no packets at all */
+		minfirst = 0;
+	if (f->mode == KV_AVFRAG_PRODUCER || f->nfrags == 0) {
+		if (f->nfrags == 0)
+			f->origin_ms = f->frag_producer_ms;
+		f->shift = f->frag_producer_ms - f->origin_ms - minfirst;
+	} else {
+		f->shift = INT64_MIN;
+		for (i = 0; i < f->nb_streams; i++) {
+			if (first[i] == INT64_MAX)
+				continue;
+			d = f->end[i] - first[i];
+			if (d > f->shift)
+				f->shift = d;
+		}
+		if (f->shift == INT64_MIN)
+			f->shift = f->end_all - minfirst;
+	}
+	f->frag_start = minfirst + f->shift;
+	for (i = 0; i < f->nb_streams; i++)
+		f->first[i] = first[i] == INT64_MAX ? INT64_MAX
+						    : first[i] + f->shift;
+	return 0;
+}
+
+/*
+ * Gives a packet without a duration (Matroska blocks carry none unless the
+ * track has a default duration) the distance from its track's previous
+ * packet, or one frame as the codec parameters tell; muxers need it for the
+ * last sample of a fragment.
+ */
+static void fill_duration(struct kv_avfrag *f, AVPacket *pkt)
+{
+	const AVCodecParameters *par = f->par[pkt->stream_index];
+	int64_t *last = &f->last_dts[pkt->stream_index];
+	int64_t d = 0;
+
+	if (pkt->duration <= 0) {
+		if (*last != AV_NOPTS_VALUE && pkt->dts > *last)
+			d = pkt->dts - *last;
+		else if (par->frame_size > 0 && par->sample_rate > 0)
+			d = av_rescale_rnd(par->frame_size, 1000, par->sample_rate,
+					   AV_ROUND_UP);
+		else if (par->codec_id == AV_CODEC_ID_AAC && par->sample_rate > 0)
+			d = av_rescale_rnd(1024, 1000, par->sample_rate,
+					   AV_ROUND_UP);
+		pkt->duration = d;
+	}
+	*last = pkt->dts;
+}
+
+int kv_avfrag_read(struct kv_avfrag *f, AVPacket *pkt, struct kc_error *e)
+{
+	int rc;
+
+	if (!f->ic)
+		return 1;
+	if (f->ipeek < f->npeek) {
+		av_packet_move_ref(pkt, f->peek[f->ipeek]);
+		av_packet_free(&f->peek[f->ipeek++]);
+	} else if ((rc = read_raw(f, pkt, e)) != 0) {
+		return rc;
+	}
+	pkt->pts += f->shift;
+	pkt->dts += f->shift;
+	fill_duration(f, pkt);
+	if (pkt->dts < f->first[pkt->stream_index])
+		f->first[pkt->stream_index] = pkt->dts;
+	if (pkt->dts + pkt->duration > f->end[pkt->stream_index])
+		f->end[pkt->stream_index] = pkt->dts + pkt->duration;
+	if (f->end[pkt->stream_index] > f->end_all)
+		f->end_all = f->end[pkt->stream_index];
 	return 0;
 }
 

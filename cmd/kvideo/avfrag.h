@@ -14,9 +14,11 @@
  *	kv_avfrag_release(&f);
  *
  * Every packet comes out in milliseconds (f.tb = {1, 1000}; stored fragments
- * are Matroska with a 1 ms timecode scale). The first packet of the first
- * fragment has dts 0; f.origin_ms is the producer time of that instant, so
- * the absolute producer time of a packet is f.origin_ms + pkt->pts.
+ * are Matroska with a 1 ms timecode scale). The earliest packet of the first
+ * fragment has dts 0; f.origin_ms is the producer time of that instant. In
+ * PRODUCER mode, a fragment's earliest packet (the smallest first dts of
+ * its tracks) is placed at its producer timestamp, so the producer time of
+ * a packet is f.origin_ms + pkt->pts.
  */
 #ifndef KV_AVFRAG_H
 #define KV_AVFRAG_H
@@ -35,9 +37,11 @@ enum kv_avfrag_time {
 	 */
 	KV_AVFRAG_PRODUCER,
 	/*
-	 * A fragment starts where the previous one ended (its first dts is
-	 * the previous fragment's largest dts + that packet's duration): no
-	 * gaps, no overlaps, whatever the producer timestamps say.
+	 * A fragment starts where the previous one ended: it is moved so that
+	 * each track's first packet comes no earlier than the end (dts +
+	 * duration) of that track's last packet, and at least one track starts
+	 * exactly there. No gaps, no overlaps, whatever the producer
+	 * timestamps say.
 	 */
 	KV_AVFRAG_CONTIGUOUS,
 };
@@ -61,11 +65,17 @@ struct kv_avfrag {
 	int changed;
 	/* The fragment being read (NULL between fragments). */
 	AVFormatContext *ic;
-	int64_t frag_start;             /* output dts of its first packet */
-	int64_t frag_base;              /* its first packet's own dts (ms) */
-	int frag_based;                 /* frag_base known (a packet read) */
 	int64_t frag_producer_ms;       /* its producer timestamp */
-	int64_t end;                    /* largest dts + duration so far */
+	int64_t frag_start;             /* output dts of its earliest packet */
+	int64_t first[KV_AVFRAG_MAX_STREAMS]; /* per track: its first output
+					 * dts (INT64_MAX: none seen) */
+	int64_t shift;                  /* added to its own timestamps (ms) */
+	/* Packets read ahead to find each track's first dts (see .c). */
+	AVPacket *peek[64];
+	int npeek, ipeek;
+	int64_t end[KV_AVFRAG_MAX_STREAMS]; /* per track: largest dts+duration */
+	int64_t end_all;                /* the largest of end[] */
+	int64_t last_dts[KV_AVFRAG_MAX_STREAMS]; /* in this fragment */
 	uint64_t nfrags;                /* fragments opened so far */
 };
 
