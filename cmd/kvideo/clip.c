@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/error.h>
@@ -274,6 +275,7 @@ static void av_failf(int averr, const char *what)
 static AVFormatContext *open_output(AVDictionary **mux_opts)
 {
 	AVFormatContext *oc = NULL;
+	mode_t mask;
 	int rc, fd;
 
 	rc = avformat_alloc_output_context2(&oc, NULL, "mp4", NULL);
@@ -309,9 +311,16 @@ static AVFormatContext *open_output(AVDictionary **mux_opts)
 			kc_error_errno(&e, KC_EIO, errno, "output '%s'", o.out);
 			kc_cli_fail(&e);
 		}
+		mask = umask(0);        /* mkstemp made it 0600 */
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
 		close(fd);
 		tmp_path = t.data;      /* kept until exit */
 	}
+	/* faststart's second pass reopens the file by its url. */
+	oc->url = av_strdup(tmp_path);
+	if (!oc->url)
+		failf(KC_EFAIL, "out of memory");
 	rc = avio_open(&oc->pb, tmp_path, AVIO_FLAG_WRITE);
 	if (rc < 0)
 		av_failf(rc, "output");
