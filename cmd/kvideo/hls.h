@@ -1,7 +1,7 @@
 /*
  * hls.h: the parts of `kvideo hls`: packaging stored fragments as HLS media
- * segments (hls_pack.c), media and master playlists (hls_playlist.c), the
- * player page (hls_page.c) and the command (hls.c).
+ * segments (hls_pack.c), the player page (hls_page.c), and the command with
+ * its sessions and playlists (hls.c).
  */
 #ifndef KV_HLS_H
 #define KV_HLS_H
