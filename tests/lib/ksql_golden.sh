@@ -107,3 +107,22 @@ wait_for_lines() {
 unhex() {
 	"$PY" -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))'
 }
+
+# csv_norm <CSV >LINES: parses CSV (as ksql -o csv and sqlite3 -csv write
+# it, quoted or not) and writes each row as tab-separated fields, numbers
+# in one form (12, 12.0 and 1.2e1 all become 12.0), so two programs' results
+# compare equal when their values are equal. Long digit strings (sequence
+# numbers) stay as they are.
+csv_norm() {
+	"$PY" -c '
+import csv, re, sys
+num = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+for row in csv.reader(sys.stdin):
+    out = []
+    for f in row:
+        if num.match(f) and len(f.replace("-", "").split(".")[0]) < 16:
+            f = repr(float(f))
+        out.append(f)
+    print("\t".join(out))
+'
+}
