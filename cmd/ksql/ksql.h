@@ -415,4 +415,9 @@ int ks_sink_flush(struct ks_sink *s, struct kc_error *e);
 /* Flushes, closes, waits for a kput child; frees s. */
 int ks_sink_close(struct ks_sink *s, struct kc_error *e);
 
+/* added by K3: discovery of a CSV file whose first line names the columns
+ * (reference tables): the names replace COL1, COL2, ... (trimmed of white
+ * space, then the rename rules apply). Call before ks_discovery_finish. */
+void ks_discovery_header(struct ks_discovery *d, const char *line, size_t n);
+
 #endif
