@@ -207,4 +207,12 @@ void ks_script_release(struct ks_script *script);
 /* Appends the SQL text of e to out (for EXPLAIN and default column names). */
 void ks_expr_sql(const struct ks_expr *e, struct kc_buf *out);
 
+/*
+ * added by K1: the SQL text of a query (with its UNION ALL chain, ORDER BY
+ * and LIMIT) and of a whole statement, appended to out; for EXPLAIN and
+ * the parser's tests. Parsing the text again gives the same tree.
+ */
+void ks_select_sql(const struct ks_select *s, struct kc_buf *out);
+void ks_stmt_sql(const struct ks_stmt *s, struct kc_buf *out);
+
 #endif
