@@ -87,6 +87,7 @@ struct frag {
 	int64_t server_ms;
 	int64_t end_us;                 /* largest pts + duration */
 	int64_t cut_max_us;             /* largest pts of the cutting track */
+	int64_t cut_end_us;             /* its largest pts + duration */
 	uint64_t bytes;
 	struct kc_buf tags;             /* producer Tags elements */
 };
@@ -391,7 +392,9 @@ static void finish_fragment(void)
 	kv_mkv_put_tags(&g.cur.tags, names, values, 3);
 	it.f.producer_ms = g.cur.timecode;
 	it.f.server_ms = g.cur.server_ms;
-	dur = (g.cur.end_us - g.cur.start_us + 500) / 1000;
+	/* The length of its video (of all tracks when there is none). */
+	dur = ((g.tracks[g.cut_track].video ? g.cur.cut_end_us : g.cur.end_us) -
+	       g.cur.start_us + 500) / 1000;
 	it.f.duration_ms = dur < 0 ? 0 : dur > UINT32_MAX ? UINT32_MAX
 							  : (uint32_t)dur;
 	it.f.tracks = (uint32_t)g.ntracks;
@@ -433,6 +436,7 @@ static void start_fragment(int64_t ts_us, int64_t ts_ms)
 	g.cur.start_us = ts_us;
 	g.cur.end_us = ts_us;
 	g.cur.cut_max_us = ts_us;
+	g.cur.cut_end_us = ts_us;
 	g.cur.timecode = ts_ms + g.offset_ms;
 	g.cur.server_ms = now > g.last_server_ms ? now : g.last_server_ms;
 	g.last_server_ms = g.cur.server_ms;
@@ -468,6 +472,8 @@ static void mux_packet(AVPacket *pkt, int t, int64_t ts_us)
 		g.cur.end_us = end;
 	if (t == g.cut_track && ts_us > g.cur.cut_max_us)
 		g.cur.cut_max_us = ts_us;
+	if (t == g.cut_track && end > g.cur.cut_end_us)
+		g.cur.cut_end_us = end;
 	g.cur.bytes += (uint64_t)pkt->size;
 	if (g.cur.end_us - g.cur.start_us > (int64_t)opts.max_dur_ms * 1000) {
 		reject(KVI_MAX_FRAGMENT_DURATION_REACHED);

@@ -8,7 +8,6 @@
 #include "kvideo.h"
 #include "banned.h"
 
-__attribute__((weak)) int kv_cmd_list_fragments(int argc, char **argv) { (void)argc; errx(1, "%s: not yet built", argv[0]); }
 /* V2: delete when cmd/kvideo/media.c exists */
 __attribute__((weak)) int kv_cmd_get_media(int argc, char **argv) { (void)argc; errx(1, "%s: not yet built", argv[0]); }
 /* V2: delete when cmd/kvideo/hls.c exists */
