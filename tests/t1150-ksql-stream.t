@@ -149,7 +149,7 @@ test_expect_success 'stdin: rows go out as they come; SIGTERM ends the applicati
 	exec 3>fin &&
 	records 1 5 >&3 &&
 	wait_for_lines 4 fin.out &&
-	pkill -TERM -P $! -x ksql &&
+	kill -TERM "$(pgrep -P $! -x ksql)" &&
 	i=0 && while ! test -s fin.rc; do
 		i=$((i + 1)); [ $i -lt 600 ] || return 1; sleep 0.1; done &&
 	exec 3>&- &&
