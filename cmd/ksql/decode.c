@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ksql.h"
 #include "banned.h"
@@ -379,6 +380,11 @@ static int conv_text(const struct ks_decoder *d, size_t i, const char *s,
 		v->null = 0;
 		v->u.d = t->t == KS_T_REAL ? (double)(float)dv : dv;
 		return 0;
+	case KS_T_BOOLEAN:
+		/* KDA: "true" in any case is TRUE, every other text FALSE */
+		v->null = 0;
+		v->u.i = n == 4 && !strncasecmp(s, "true", 4);
+		return 0;
 	default:
 		break;
 	}
@@ -497,23 +503,27 @@ static int scan_string(struct jscan *j, const char **s, size_t *n, int *esc)
 			p++;
 		if (p >= end) {
 			j->why = "unterminated string";
+			j->p = (const char *)p;
 			return -1;
 		}
 		if (*p == '"')
 			break;
 		if (*p != '\\') {
 			j->why = "control character in a string";
+			j->p = (const char *)p;
 			return -1;
 		}
 		*esc = 1;
 		if (++p >= end) {
 			j->why = "unterminated string";
+			j->p = (const char *)p;
 			return -1;
 		}
 		if (*p == 'u') {
 			if (end - p < 5 || hexval(p[1]) < 0 || hexval(p[2]) < 0 ||
 			    hexval(p[3]) < 0 || hexval(p[4]) < 0) {
 				j->why = "bad \\u escape";
+				j->p = (const char *)p;
 				return -1;
 			}
 			p += 5;
@@ -521,6 +531,7 @@ static int scan_string(struct jscan *j, const char **s, size_t *n, int *esc)
 			p++;
 		} else {
 			j->why = "bad escape in a string";
+			j->p = (const char *)p;
 			return -1;
 		}
 	}

@@ -288,7 +288,8 @@ int ks_schema_load(const char *path, struct ks_schema *out, struct kc_error *e)
 	if (!root) {
 		why[strcspn(why, "\n")] = '\0';
 		return kc_error_set(e, KC_EDATA, "schema '%s': bad JSON: %s",
-				    path, why);
+				    path, strncmp(why, "parse error: ", 13) ?
+				    why : why + 13);
 	}
 	sch = find_schema(root, 0);
 	if (!sch) {
