@@ -459,6 +459,48 @@ test_expect_success 'string functions: TRIM, INITCAP, CHAR_LENGTH, POSITION, OVE
 	ksql_golden strings --schema strings.json --rowtime-field ts
 '
 
+# --- stagger window (DG stagger-window-concepts) -----------------------------
+
+cat >stagger.sql <<\EOF
+CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (
+    ticker_symbol    VARCHAR(4),
+    event_time       TIMESTAMP,
+    ticker_count     DOUBLE);
+
+CREATE OR REPLACE PUMP "STREAM_PUMP" AS
+  INSERT INTO "DESTINATION_SQL_STREAM"
+    SELECT STREAM
+        TICKER_SYMBOL,
+        FLOOR(EVENT_TIME TO MINUTE),
+        COUNT(TICKER_SYMBOL) AS ticker_count
+    FROM "SOURCE_SQL_STREAM_001"
+    WINDOWED BY STAGGER (
+            PARTITION BY FLOOR(EVENT_TIME TO MINUTE), TICKER_SYMBOL RANGE INTERVAL '1' MINUTE);
+EOF
+json_schema stagger.json EVENT_TIME:TIMESTAMP TICKER_SYMBOL:'VARCHAR(4)'
+# The guide's four AMZN events (ROWTIME, EVENT_TIME), plus one MSFT event.
+cat >stagger.in <<\EOF
+{"ts":"2024-05-01 11:00:20","EVENT_TIME":"2024-05-01 11:00:10","TICKER_SYMBOL":"AMZN"}
+{"ts":"2024-05-01 11:00:30","EVENT_TIME":"2024-05-01 11:00:20","TICKER_SYMBOL":"AMZN"}
+{"ts":"2024-05-01 11:00:40","EVENT_TIME":"2024-05-01 11:00:35","TICKER_SYMBOL":"MSFT"}
+{"ts":"2024-05-01 11:01:05","EVENT_TIME":"2024-05-01 11:00:55","TICKER_SYMBOL":"AMZN"}
+{"ts":"2024-05-01 11:01:15","EVENT_TIME":"2024-05-01 11:01:05","TICKER_SYMBOL":"AMZN"}
+EOF
+# A window opens at the first row of its key and closes one minute later;
+# its row has ROWTIME = open + 1 minute. The guide's result: (11:00, AMZN)
+# opens at 11:00:20 and holds the first, second and fourth rows (11:01:05 <
+# 11:01:20): 3 at 11:01:20; (11:01, AMZN) opens at 11:01:15: 1 at 11:02:15.
+# (11:00, MSFT) opens at 11:00:40: 1 at 11:01:40.
+cat >stagger.want <<\EOF
+{"ROWTIME":"2024-05-01 11:01:20.000","TICKER_SYMBOL":"AMZN","EVENT_TIME":"2024-05-01 11:00:00.000","TICKER_COUNT":3}
+{"ROWTIME":"2024-05-01 11:01:40.000","TICKER_SYMBOL":"MSFT","EVENT_TIME":"2024-05-01 11:00:00.000","TICKER_COUNT":1}
+{"ROWTIME":"2024-05-01 11:02:15.000","TICKER_SYMBOL":"AMZN","EVENT_TIME":"2024-05-01 11:01:00.000","TICKER_COUNT":1}
+EOF
+
+test_expect_success 'stagger window: the guide example (3 at 11:01:20, 1 at 11:02:15)' '
+	ksql_golden_windows stagger --schema stagger.json --rowtime-field ts
+'
+
 # --- a two-pump pipeline: TEMP_STREAM -> DESTINATION_SQL_STREAM -------------
 
 cat >pipeline.sql <<\EOF
