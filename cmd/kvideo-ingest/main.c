@@ -259,6 +259,34 @@ static const AVInputFormat *find_format(const char *name)
 	return av_find_input_format(name);
 }
 
+/*
+ * AAC from ADTS (MPEG-TS, raw .aac) has no AudioSpecificConfig until a
+ * bitstream filter sees a packet, but Matroska needs it in the header:
+ * build it from the stream parameters (object type, rate index,
+ * channels). The muxer strips the ADTS headers itself (aac_adtstoasc).
+ */
+static void aac_config(AVCodecParameters *par)
+{
+	static const int rates[] = { 96000, 88200, 64000, 48000, 44100, 32000,
+				     24000, 22050, 16000, 12000, 11025, 8000,
+				     7350 };
+	int i, type = par->profile >= 0 ? par->profile + 1 : 2;
+	int ch = par->ch_layout.nb_channels;
+
+	if (par->codec_id != AV_CODEC_ID_AAC || par->extradata_size)
+		return;
+	for (i = 0; i < 13 && rates[i] != par->sample_rate; i++)
+		;
+	if (i == 13 || ch < 1 || ch > 7 || type > 31)
+		return;
+	par->extradata = av_mallocz(2 + AV_INPUT_BUFFER_PADDING_SIZE);
+	if (!par->extradata)
+		return;
+	par->extradata[0] = (uint8_t)(type << 3 | i >> 1);
+	par->extradata[1] = (uint8_t)((i & 1) << 7 | ch << 3);
+	par->extradata_size = 2;
+}
+
 static void open_input(void)
 {
 	const AVInputFormat *fmt = NULL;
@@ -316,6 +344,7 @@ static void open_input(void)
 			kc_cli_fail(&e);
 		}
 		g.map[i] = g.ntracks;
+		aac_config(st->codecpar);
 		g.tracks[g.ntracks].in = st;
 		g.tracks[g.ntracks].video = type == AVMEDIA_TYPE_VIDEO;
 		g.tracks[g.ntracks].last_pts = AV_NOPTS_VALUE;
@@ -497,10 +526,17 @@ static void mux_packet(AVPacket *pkt, int t, int64_t ts_us)
 	}
 }
 
-/* Moves the held-back audio earlier than before_us (all: INT64_MAX). */
+/*
+ * Moves the held-back audio earlier than before_us (all: INT64_MAX) into
+ * the current fragment. Before the first fragment nothing moves: audio
+ * ahead of the first keyframe goes into the first fragment.
+ */
 static void flush_queue(int64_t before_us)
 {
 	int i, j = 0;
+
+	if (!g.cur.active && !g.have_prev)
+		return;
 
 	for (i = 0; i < g.nq; i++) {
 		AVPacket *p = g.queue[i];
@@ -572,7 +608,7 @@ static void handle(AVPacket *pkt)
 	min_us = (int64_t)(opts.frag_min_ms ? opts.frag_min_ms
 			   : tr->video ? 0 : AUDIO_FRAGMENT_MS) * 1000;
 	cut = (!tr->video || (pkt->flags & AV_PKT_FLAG_KEY)) &&
-	      (!g.cur.active || g.cur.rejected ||
+	      (!g.cur.active || g.cur.rejected || ts_us < g.cur.start_us ||
 	       ts_us - g.cur.start_us >= min_us);
 	if (cut) {
 		/* Going backwards: everything held belongs to the old one. */

@@ -47,6 +47,7 @@ int kvi_mux_begin(struct kvi_mux *m, AVStream *const *in, int n,
 	av_dict_set(&o, "cluster_time_limit", "100000000", 0);
 	av_dict_set(&o, "cluster_size_limit", "2000000000", 0);
 	av_dict_set(&o, "write_crc32", "0", 0);
+	av_dict_set(&o, "allow_raw_vfw", "1", 0);
 	rc = avformat_write_header(m->oc, &o);
 	av_dict_free(&o);
 	if (rc < 0) {

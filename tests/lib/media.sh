@@ -11,7 +11,8 @@
 #	The same without audio.
 #   probe_packets FILE [STREAM]
 #	One line per packet of STREAM (default v:0): "pts_time,size,flags"
-#	in file order, pts relative to the first packet's (3 decimals).
+#	in file order, pts relative to the first packet's (3 decimals); the
+#	lines ffprobe adds for packet side data are left out.
 #   probe_count FILE [STREAM]
 #	The number of packets of STREAM (default v:0).
 #   first_packet_flags FILE
@@ -39,12 +40,12 @@ make_video_only() {
 probe_packets() {
 	ffprobe -v error -select_streams "${2:-v:0}" \
 		-show_entries packet=pts_time,size,flags -of csv=p=0 "$1" |
-	awk -F, 'NR == 1 { t0 = $1 } { printf "%.3f,%s,%s\n", $1 - t0, $2, $3 }'
+	awk -F, '$2 == "" { next } !n++ { t0 = $1 } { printf "%.3f,%s,%s\n", $1 - t0, $2, $3 }'
 }
 
 probe_count() {
 	ffprobe -v error -select_streams "${2:-v:0}" -show_entries packet=size \
-		-of csv=p=0 "$1" | wc -l | tr -d ' '
+		-of csv=p=0 "$1" | grep -c .
 }
 
 first_packet_flags() {
