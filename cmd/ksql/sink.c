@@ -8,7 +8,8 @@
  * CSV per RFC 4180 (a field is quoted when it holds the delimiter, a quote,
  * CR or LF, quotes doubled; NULL is an empty field; lines end in "\n");
  * TSV (tab, newline, CR and backslash escaped as \t \n \r \\, NULL empty);
- * an aligned table (numbers right-aligned, NULL shown as NULL) whose widths
+ * an aligned table (numbers right-aligned, NULL shown as NULL, control
+ * characters as spaces, headers left-aligned) whose widths
  * come from all rows with KS_SINK_BUFFER (printed at close) or else from
  * the column types. A kin stream target runs `kput -d ROOT -s STREAM
  * --json` (the kput beside the running ksql, else the one on PATH) and
@@ -339,9 +340,10 @@ static void row_texts(struct ks_sink *s, int64_t rowtime,
 			kc_buf_adds(b, "NULL");
 		else
 			ks_value_text(v, &s->cols[i].type, b);
-		/* a NUL inside a value would cut the cell: show it as a space */
+		/* control characters (tab, newline, NUL) would break the
+		 * alignment or cut the cell: show them as spaces */
 		for (size_t j = before; j < b->len; j++)
-			if (!b->data[j])
+			if ((unsigned char)b->data[j] < 0x20)
 				b->data[j] = ' ';
 		kc_buf_addc(b, '\0');
 	}
