@@ -142,10 +142,10 @@ int ks_table_load(const char *name, const char *path,
 	out->name = kc_xstrdup(name);
 	if ((rc = kc_file_read(path, &text, &len, e))) {
 		if (rc == -KC_ENOENT)
-			kc_error_set(e, KC_ENOENT, "reference '%s': '%s': no "
-				     "such file", name, path);
+			kc_error_set(e, KC_ENOENT, "--reference '%s': No "
+				     "such file or directory", path);
 		else
-			kc_error_prefix(e, "reference '%s': ", name);
+			kc_error_prefix(e, "--reference: ");
 		goto fail;
 	}
 	for (p = text; p < text + len && strchr(" \t\r\n", *p) && *p; p++)
@@ -155,9 +155,8 @@ int ks_table_load(const char *name, const char *path,
 		KS_FMT_CSV;
 	if (fmt == KS_FMT_JSON && p < text + len && *p == '[') {
 		if (split_array(text, len, &recs)) {
-			rc = kc_error_set(e, KC_EDATA, "reference '%s': '%s': "
-					  "not a JSON array of objects", name,
-					  path);
+			rc = kc_error_set(e, KC_EDATA, "%s: not a JSON array of "
+					  "objects", path);
 			goto fail;
 		}
 	} else {
@@ -165,8 +164,8 @@ int ks_table_load(const char *name, const char *path,
 	}
 	if (fmt == KS_FMT_CSV) {
 		if (!recs.n) {
-			rc = kc_error_set(e, KC_EDATA, "reference '%s': '%s': "
-					  "no header line", name, path);
+			rc = kc_error_set(e, KC_EDATA, "%s: no header line",
+					  path);
 			goto fail;
 		}
 		first = 1; /* the header */
@@ -182,7 +181,7 @@ int ks_table_load(const char *name, const char *path,
 		rc = ks_discovery_finish(d, &out->schema, e);
 		ks_discovery_free(d);
 		if (rc) {
-			kc_error_prefix(e, "reference '%s': '%s': ", name, path);
+			kc_error_prefix(e, "%s: ", path);
 			goto fail;
 		}
 	}
@@ -193,8 +192,7 @@ int ks_table_load(const char *name, const char *path,
 	for (i = first; i < recs.n; i++) {
 		struct ks_value *row = out->rows + out->nrows * out->schema.ncols;
 		if (ks_decoder_row(dec, recs.v[i].p, recs.v[i].n, row, &c)) {
-			rc = kc_error_set(e, KC_EDATA, "reference '%s': '%s' "
-					  "line %zu: %s", name, path,
+			rc = kc_error_set(e, KC_EDATA, "%s:%zu: %s", path,
 					  recs.v[i].line, err.msg);
 			goto fail;
 		}

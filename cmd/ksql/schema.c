@@ -162,7 +162,7 @@ static int load_columns(const char *path, yajl_val cols,
 	size_t i, j;
 
 	if (!YAJL_IS_ARRAY(cols) || !cols->u.array.len)
-		return kc_error_set(e, KC_EDATA, "schema '%s': RecordColumns "
+		return kc_error_set(e, KC_EDATA, "%s: RecordColumns "
 				    "must be a non-empty array", path);
 	out->cols = kc_xcalloc(cols->u.array.len, sizeof(*out->cols));
 	for (i = 0; i < cols->u.array.len; i++) {
@@ -173,31 +173,31 @@ static int load_columns(const char *path, yajl_val cols,
 		int bad = 0;
 
 		if (!YAJL_IS_OBJECT(c))
-			return kc_error_set(e, KC_EDATA, "schema '%s': "
+			return kc_error_set(e, KC_EDATA, "%s: "
 					    "RecordColumns[%zu]: not an object",
 					    path, i);
 		name = str_member(c, "Name", &bad);
 		type = str_member(c, "SqlType", &bad);
 		map = str_member(c, "Mapping", &bad);
 		if (bad || !name)
-			return kc_error_set(e, KC_EDATA, "schema '%s': "
+			return kc_error_set(e, KC_EDATA, "%s: "
 					    "RecordColumns[%zu]: Name, SqlType "
 					    "and Mapping must be strings, Name "
 					    "and SqlType present", path, i);
 		if ((why = name_error(name)))
-			return kc_error_set(e, KC_EDATA, "schema '%s': column "
+			return kc_error_set(e, KC_EDATA, "%s: column "
 					    "'%s': %s", path, name, why);
 		if (!type)
-			return kc_error_set(e, KC_EDATA, "schema '%s': column "
+			return kc_error_set(e, KC_EDATA, "%s: column "
 					    "'%s': no SqlType", path, name);
 		if (ks_type_parse(type, strlen(type), &col->type, msg,
 				  sizeof(msg)))
-			return kc_error_set(e, KC_EDATA, "schema '%s': column "
+			return kc_error_set(e, KC_EDATA, "%s: column "
 					    "'%s': SqlType '%s': %s", path,
 					    name, type, msg);
 		for (j = 0; j < i; j++)
 			if (!strcmp(out->cols[j].name, name))
-				return kc_error_set(e, KC_EDATA, "schema '%s': "
+				return kc_error_set(e, KC_EDATA, "%s: "
 						    "column '%s' appears twice",
 						    path, name);
 		col->name = kc_xstrdup(name);
@@ -206,7 +206,7 @@ static int load_columns(const char *path, yajl_val cols,
 			continue; /* CSV maps by position; Mapping ignored */
 		if (map && *map) {
 			if ((why = mapping_error(map)))
-				return kc_error_set(e, KC_EDATA, "schema '%s': "
+				return kc_error_set(e, KC_EDATA, "%s: "
 						    "column '%s': Mapping '%s': "
 						    "%s", path, name, map, why);
 			col->mapping = kc_xstrdup(map);
@@ -236,7 +236,7 @@ static int load_format(const char *path, yajl_val fmt, struct ks_schema *out,
 	}
 	type = str_member(fmt, "RecordFormatType", &bad);
 	if (bad || (type && strcasecmp(type, "JSON") && strcasecmp(type, "CSV")))
-		return kc_error_set(e, KC_EDATA, "schema '%s': RecordFormatType "
+		return kc_error_set(e, KC_EDATA, "%s: RecordFormatType "
 				    "'%s': expected JSON or CSV", path,
 				    type ? type : "?");
 	mp = member(fmt, "MappingParameters");
@@ -245,16 +245,16 @@ static int load_format(const char *path, yajl_val fmt, struct ks_schema *out,
 		out->format = KS_FMT_CSV;
 		if ((s = str_member(c, "RecordColumnDelimiter", &bad)) &&
 		    delim_char(s, 0, &out->col_delim))
-			return kc_error_set(e, KC_EDATA, "schema '%s': "
+			return kc_error_set(e, KC_EDATA, "%s: "
 					    "RecordColumnDelimiter must be one "
 					    "byte", path);
 		if ((s = str_member(c, "RecordRowDelimiter", &bad)) &&
 		    delim_char(s, 1, &out->row_delim))
-			return kc_error_set(e, KC_EDATA, "schema '%s': "
+			return kc_error_set(e, KC_EDATA, "%s: "
 					    "RecordRowDelimiter must be one "
 					    "byte or \"\\r\\n\"", path);
 		if (bad)
-			return kc_error_set(e, KC_EDATA, "schema '%s': CSV "
+			return kc_error_set(e, KC_EDATA, "%s: CSV "
 					    "delimiters must be strings", path);
 		return 0;
 	}
@@ -262,7 +262,7 @@ static int load_format(const char *path, yajl_val fmt, struct ks_schema *out,
 		       &bad);
 	/* Rows below the top level would make several rows of a record. */
 	if (bad || (s && strcmp(s, "$")))
-		return kc_error_set(e, KC_EDATA, "schema '%s': RecordRowPath "
+		return kc_error_set(e, KC_EDATA, "%s: RecordRowPath "
 				    "'%s': only '$' (the record itself) is "
 				    "supported", path, s ? s : "?");
 	out->row_path = kc_xstrdup("$");
@@ -279,27 +279,27 @@ int ks_schema_load(const char *path, struct ks_schema *out, struct kc_error *e)
 	memset(out, 0, sizeof(*out));
 	if ((rc = kc_file_read(path, &text, NULL, e)))
 		return rc == -KC_ENOENT ?
-			kc_error_set(e, KC_ENOENT, "schema '%s': no such file",
-				     path) :
-			kc_error_prefix(e, "schema: ");
+			kc_error_set(e, KC_ENOENT, "--schema '%s': No such "
+				     "file or directory", path) :
+			kc_error_prefix(e, "--schema: ");
 	why[0] = '\0';
 	root = yajl_tree_parse(text, why, sizeof(why));
 	free(text);
 	if (!root) {
 		why[strcspn(why, "\n")] = '\0';
-		return kc_error_set(e, KC_EDATA, "schema '%s': bad JSON: %s",
+		return kc_error_set(e, KC_EDATA, "%s: bad JSON: %s",
 				    path, strncmp(why, "parse error: ", 13) ?
 				    why : why + 13);
 	}
 	sch = find_schema(root, 0);
 	if (!sch) {
 		yajl_tree_free(root);
-		return kc_error_set(e, KC_EDATA, "schema '%s': no InputSchema "
+		return kc_error_set(e, KC_EDATA, "%s: no InputSchema "
 				    "with RecordColumns found", path);
 	}
 	enc = str_member(sch, "RecordEncoding", &bad);
 	if (bad || (enc && strcasecmp(enc, "UTF-8") && strcasecmp(enc, "UTF8")))
-		rc = kc_error_set(e, KC_EDATA, "schema '%s': RecordEncoding: "
+		rc = kc_error_set(e, KC_EDATA, "%s: RecordEncoding: "
 				  "only UTF-8 is supported", path);
 	else
 		rc = load_format(path, member(sch, "RecordFormat"), out, e);

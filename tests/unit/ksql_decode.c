@@ -169,7 +169,7 @@ static void schema_error(const char *text, int code, const char *want,
 	char full[600];
 	int rc;
 
-	snprintf(full, sizeof(full), "schema '%s': %s", p, want);
+	snprintf(full, sizeof(full), "%s: %s", p, want);
 	rc = ks_schema_load(p, &s, &e);
 	is_int(rc, -code, "%s: status", title);
 	if (rc)
@@ -190,7 +190,9 @@ static void test_schema_errors(void)
 	snprintf(path, sizeof(path), "%s/missing.json", dir);
 	rc = ks_schema_load(path, &s, &e);
 	is_int(rc, -KC_ENOENT, "missing file: status");
-	ok(strstr(e.msg, "no such file") != NULL, "missing file: message");
+	ok(strstr(e.msg, "--schema '") == e.msg &&
+	   strstr(e.msg, "missing.json': No such file or directory") != NULL,
+	   "missing file: message: %s", e.msg);
 	schema_error("{\"RecordColumns\": [", KC_EDATA, "bad JSON: premature EOF",
 		     "truncated JSON");
 	schema_error("{\"a\":1}", KC_EDATA, "no InputSchema with RecordColumns "
@@ -235,7 +237,7 @@ static void test_schema_errors(void)
 	rc = ks_schema_load(put_file("bad.json", COLS("{\"Name\":\"PRICE\","
 				     "\"SqlType\":\"MONEY\"}")), &s, &e);
 	is_int(rc, -KC_EDATA, "bad SqlType: status");
-	ok(strstr(e.msg, "bad.json': column 'PRICE': SqlType 'MONEY': ") != NULL,
+	ok(strstr(e.msg, "bad.json: column 'PRICE': SqlType 'MONEY': ") != NULL,
 	   "bad SqlType: message '%s'", e.msg);
 }
 

@@ -246,7 +246,7 @@ static void test_reference(void)
 	p = put_file("bad.csv", "name,count\nx,12\ny,zz\n");
 	rc = ks_table_load("N", p, &given, &t, &e);
 	is_int(rc, -KC_EDATA, "bad row: status");
-	ok(strstr(e.msg, "bad.csv' line 3: column 'N': ") != NULL,
+	ok(strstr(e.msg, "bad.csv:3: column 'N': ") != NULL,
 	   "bad row: message names the line and column: %s", e.msg);
 
 	p = put_file("bad.json", "[{\"a\":1}, 2]");
@@ -256,7 +256,8 @@ static void test_reference(void)
 
 	rc = ks_table_load("M", "/nonexistent/ref.csv", NULL, &t, &e);
 	is_int(rc, -KC_ENOENT, "missing file: status");
-	is_str(e.msg, "reference 'M': '/nonexistent/ref.csv': no such file",
+	is_str(e.msg, "--reference '/nonexistent/ref.csv': No such file or "
+	       "directory",
 	       "missing file: message");
 
 	p = put_file("empty.csv", "a,b\n");
