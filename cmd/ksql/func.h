@@ -38,6 +38,24 @@ size_t ks_fmt_int(int64_t v, char out[24]);
 size_t ks_utf8_chars(const char *s, size_t n);
 size_t ks_utf8_prefix(const char *s, size_t n, size_t k);
 
+/* The canonical spelling of t into buf (for messages); returns buf. */
+const char *ks_type_str(const struct ks_sqltype *t, char *buf, size_t sz);
+
+/* Time units of FLOOR/CEIL(ts TO unit), EXTRACT and STEP. */
+enum ks_unit {
+	KS_U_MILLISECOND, KS_U_SECOND, KS_U_MINUTE, KS_U_HOUR, KS_U_DAY,
+	KS_U_WEEK, KS_U_MONTH, KS_U_QUARTER, KS_U_YEAR, KS_U_DOW, KS_U_DOY,
+	KS_U_EPOCH,
+};
+/* The unit named s (any case, plural allowed), or -1. */
+int ks_unit_parse(const char *s, size_t n);
+const char *ks_unit_name(int u);
+/*
+ * Rounds ms down (or up, with ceil) to a whole unit (SECOND..YEAR; WEEK
+ * starts on Monday, as ISO 8601 weeks do). -1 on overflow.
+ */
+int ks_ts_trunc(int64_t ms, int unit, int ceil, int64_t *out);
+
 /* Time functions (time.c), listed by func.c's registry. */
 extern const struct ks_func ks_time_funcs[];
 extern const size_t ks_time_nfuncs;

@@ -154,8 +154,7 @@ static int is_interval(enum ks_type t)
 	return t == KS_T_INTERVAL_DS || t == KS_T_INTERVAL_YM;
 }
 
-/* The canonical spelling into a fixed buffer (for messages). */
-static const char *tstr(const struct ks_sqltype *t, char *buf, size_t sz)
+const char *ks_type_str(const struct ks_sqltype *t, char *buf, size_t sz)
 {
 	if (t->t == KS_T_DECIMAL)
 		snprintf(buf, sz, "DECIMAL(%d,%d)", (int)t->len, (int)t->scale);
@@ -165,6 +164,8 @@ static const char *tstr(const struct ks_sqltype *t, char *buf, size_t sz)
 		snprintf(buf, sz, "%s", ks_type_name(t->t));
 	return buf;
 }
+
+#define tstr ks_type_str
 
 void ks_type_format(const struct ks_sqltype *t, struct kc_buf *out)
 {
