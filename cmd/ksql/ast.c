@@ -122,43 +122,50 @@ static void datetime_sql(int64_t v, int date, struct kc_buf *out)
 	kc_buf_addc(out, '\'');
 }
 
+/*
+ * An interval in its shortest exact qualifier: 60000 ms is '1' MINUTE,
+ * 90000 '1:30' MINUTE TO SECOND, 1500 '1.500' SECOND, 14 months '1-2'
+ * YEAR TO MONTH.
+ */
 static void interval_sql(int64_t v, int ym, struct kc_buf *out)
 {
+	static const uint64_t ms[] = { 86400000, 3600000, 60000, 1000 };
+	static const char *const unit[] = { "DAY", "HOUR", "MINUTE", "SECOND" };
+	static const char sep[] = { 0, ' ', ':', ':' };
 	uint64_t a = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	const char *sign = v < 0 ? "-" : "";
-	static const struct {
-		uint64_t ms;
-		const char *unit;
-	} units[] = { { 86400000, "DAY" },
-		      { 3600000, "HOUR" },
-		      { 60000, "MINUTE" },
-		      { 1000, "SECOND" } };
-	size_t i;
+	int lead = 3, trail = 3, u;
 
+	kc_buf_addf(out, "INTERVAL '%s", v < 0 ? "-" : "");
 	if (ym) {
 		if (a % 12 == 0 && a)
-			kc_buf_addf(out, "INTERVAL '%s%" PRIu64 "' YEAR", sign,
-				    a / 12);
+			kc_buf_addf(out, "%" PRIu64 "' YEAR", a / 12);
 		else if (a > 12)
-			kc_buf_addf(out, "INTERVAL '%s%" PRIu64 "-%" PRIu64
-				    "' YEAR TO MONTH", sign, a / 12, a % 12);
+			kc_buf_addf(out, "%" PRIu64 "-%" PRIu64
+				    "' YEAR TO MONTH", a / 12, a % 12);
 		else
-			kc_buf_addf(out, "INTERVAL '%s%" PRIu64 "' MONTH",
-				    sign, a);
+			kc_buf_addf(out, "%" PRIu64 "' MONTH", a);
 		return;
 	}
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (a && a % units[i].ms == 0) {
-			kc_buf_addf(out, "INTERVAL '%s%" PRIu64 "' %s", sign,
-				    a / units[i].ms, units[i].unit);
-			return;
+	while (lead > 0 && a >= ms[lead - 1])
+		lead--;
+	for (u = lead; u <= 3; u++)
+		if (a % ms[u] == 0) {
+			trail = u;
+			break;
 		}
+	for (u = lead; u <= trail; u++) {
+		uint64_t f = u == lead ? a / ms[u] : a / ms[u] % (ms[u - 1] /
+								 ms[u]);
+
+		if (u != lead)
+			kc_buf_addc(out, sep[u]);
+		kc_buf_addf(out, u == lead ? "%" PRIu64 : "%02" PRIu64, f);
+	}
 	if (a % 1000)
-		kc_buf_addf(out, "INTERVAL '%s%" PRIu64 ".%03u' SECOND", sign,
-			    a / 1000, (unsigned)(a % 1000));
-	else
-		kc_buf_addf(out, "INTERVAL '%s%" PRIu64 "' SECOND", sign,
-			    a / 1000);
+		kc_buf_addf(out, ".%03u", (unsigned)(a % 1000));
+	kc_buf_addf(out, "' %s", unit[lead]);
+	if (trail != lead)
+		kc_buf_addf(out, " TO %s", unit[trail]);
 }
 
 static void literal_sql(const struct ks_expr *e, struct kc_buf *out)

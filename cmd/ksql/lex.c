@@ -214,6 +214,7 @@ static void lex_number(struct ks_lexer *lx, struct ks_token *t)
 	t->text = ks_arena_strdup(lx->arena, t->src,
 				  (size_t)(lx->p - t->src));
 	t->len = (size_t)(lx->p - t->src);
+	t->srclen = t->len;
 	return;
 bad:
 	{

@@ -658,12 +658,13 @@ static void parse_type(struct parser *p, struct ks_sqltype *ty,
 {
 	const struct ks_token *t = cur(p);
 	struct ks_pos pos = t->pos;
-	const char *n = t->text;
+	const char *n = t->text, *src = t->src;
+	int srclen = (int)t->srclen;
 
 	memset(ty, 0, sizeof(*ty));
 	if (t->kind != KS_TK_IDENT)
 		expected(p, "a type name", ctx);
-	advance(p);
+	advance(p); /* t is now the next token */
 	if (!strcmp(n, "INTEGER") || !strcmp(n, "INT")) {
 		ty->t = KS_T_INTEGER;
 	} else if (!strcmp(n, "TINYINT")) {
@@ -683,7 +684,7 @@ static void parse_type(struct parser *p, struct ks_sqltype *ty,
 	} else if (!strcmp(n, "DECIMAL") || !strcmp(n, "DEC") ||
 		   !strcmp(n, "NUMERIC")) {
 		int64_t prec, scale;
-		struct ks_pos ppos = cur(p)->pos;
+		struct ks_pos ppos = la(p, 1)->pos; /* after '(' */
 
 		prec = opt_precision(p, DEC_MAX_DIGITS, &scale,
 				     afmt(p, "in the precision of %s", n));
@@ -731,7 +732,7 @@ static void parse_type(struct parser *p, struct ks_sqltype *ty,
 		   !strcmp(n, "VARBINARY")) {
 		fail(p, pos, "type %s is not supported", n);
 	} else {
-		fail(p, pos, "unknown type '%.*s'", (int)t->srclen, t->src);
+		fail(p, pos, "unknown type '%.*s'", srclen, src);
 	}
 }
 
@@ -1713,12 +1714,32 @@ static void parse_stmt(struct parser *p, struct ks_stmt *s)
 			 "after CREATE OR REPLACE" : "after CREATE");
 }
 
+/* statement [; statement]... [;] */
+static void parse_script(struct parser *p, struct ks_script *script)
+{
+	size_t cap = 0;
+
+	for (;;) {
+		while (accept(p, KS_TK_SEMI))
+			;
+		if (cur(p)->kind == KS_TK_EOF)
+			break;
+		parse_stmt(p, &PUSH(p, script->stmts, script->nstmts, cap));
+		if (cur(p)->kind == KS_TK_EOF)
+			break;
+		if (!accept(p, KS_TK_SEMI))
+			expected(p, "';' or the end of the script",
+				 "after the statement");
+	}
+	if (!script->nstmts)
+		fail(p, cur(p)->pos, "the script has no statements");
+}
+
 int ks_parse(const char *file, const char *text, size_t n,
 	     struct ks_script *script, struct ks_perror *err)
 {
 	struct parser p;
 	struct ks_perror dummy;
-	size_t cap = 0;
 
 	memset(script, 0, sizeof(*script));
 	script->file = file;
@@ -1729,22 +1750,10 @@ int ks_parse(const char *file, const char *text, size_t n,
 	memset(p.err, 0, sizeof(*p.err));
 	ks_lex_init(&p.lx, text, n, p.a);
 	if (setjmp(p.fail)) {
+		/* only script is used here: it was not changed since setjmp */
 		ks_script_release(script);
 		return -1;
 	}
-	for (;;) {
-		while (accept(&p, KS_TK_SEMI))
-			;
-		if (cur(&p)->kind == KS_TK_EOF)
-			break;
-		parse_stmt(&p, &PUSH(&p, script->stmts, script->nstmts, cap));
-		if (cur(&p)->kind == KS_TK_EOF)
-			break;
-		if (!accept(&p, KS_TK_SEMI))
-			expected(&p, "';' or the end of the script",
-				 "after the statement");
-	}
-	if (!script->nstmts)
-		fail(&p, cur(&p)->pos, "the script has no statements");
+	parse_script(&p, script);
 	return 0;
 }
