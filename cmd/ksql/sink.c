@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base64.h"
@@ -200,12 +201,42 @@ int ks_sink_open(const struct ks_sink_opts *o, const struct ks_sink_col *cols,
 	return 0;
 }
 
+/*
+ * write(2) to the kput child with SIGPIPE blocked, so a kput that died
+ * shows as EPIPE (and its exit status at close) instead of killing ksql;
+ * a SIGPIPE raised meanwhile is taken off the pending set.
+ */
+static int write_child(int fd, const char *p, size_t n)
+{
+	static const struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old;
+	int rc, err;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	rc = kc_write_all(fd, p, n);
+	err = errno;
+	if (rc && err == EPIPE && !sigismember(&old, SIGPIPE))
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return rc;
+}
+
 /* Writes the buffered output. */
 static int write_out(struct ks_sink *s, struct kc_error *e)
 {
+	int rc;
+
 	if (!s->out.len || s->failed)
 		return s->failed ? -KC_EIO : 0;
-	if (kc_write_all(s->fd, s->out.data, s->out.len)) {
+	if (s->child)
+		rc = write_child(s->fd, s->out.data, s->out.len);
+	else
+		rc = kc_write_all(s->fd, s->out.data, s->out.len);
+	if (rc) {
 		int err = errno;
 		s->failed = 1;
 		kc_buf_reset(&s->out);
