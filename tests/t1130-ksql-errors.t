@@ -45,15 +45,15 @@ CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (A STRING);
 EOF
 
 test_expect_success 'syntax errors name FILE:LINE:COL (columns count characters)' '
-	sql_fails paren "paren.sql:3:28: syntax error at '"'"'FROM'"'"': expected '"'"')'"'"'" &&
-	sql_fails keyword "keyword.sql:2:19: syntax error at '"'"'STREEM'"'"': expected STREAM or PUMP" &&
-	sql_fails string "string.sql:3:17: unterminated string" &&
+	sql_fails paren "paren.sql:3:28: expected '"'"')'"'"' after the expression in parentheses, found '"'"'FROM'"'"'" &&
+	sql_fails keyword "keyword.sql:2:19: expected STREAM or PUMP after CREATE OR REPLACE, found '"'"'STREEM'"'"'" &&
+	sql_fails string "string.sql:3:17: unterminated string literal" &&
 	sql_fails comment "comment.sql:1:63: unterminated comment" &&
 	sql_fails coltype "coltype.sql:1:54: unknown type '"'"'STRING'"'"'"
 '
 
 test_expect_success 'a syntax error in -e SQL is reported as -e:LINE:COL' '
-	fails_with 65 "ksql: -e:1:15: syntax error at '"'"'FROM'"'"': expected an expression" \
+	fails_with 65 "ksql: -e:1:15: expected an expression, found '"'"'FROM'"'"'" \
 		ksql -e "SELECT STREAM FROM x" </dev/null
 '
 
@@ -122,24 +122,27 @@ test_expect_success 'unknown stream in FROM and in INSERT INTO' '
 
 test_expect_success 'type mismatch in an expression and in INSERT' '
 	sql_fails typemix "typemix.sql:3:63: cannot apply '"'"'+'"'"' to VARCHAR(4) and INTEGER" &&
-	sql_fails assign "assign.sql:3:22: cannot assign VARCHAR(4) to column '"'"'Q'"'"' of type INTEGER"
+	sql_fails assign "assign.sql:3:22: cannot insert VARCHAR(4) into column '"'"'Q'"'"' of type INTEGER"
 '
 
 test_expect_success 'INSERT with the wrong number of columns' '
-	sql_fails count "count.sql:2:43: INSERT INTO '"'"'DESTINATION_SQL_STREAM'"'"': 1 column selected, 2 expected"
+	sql_fails count "count.sql:3:1: INSERT INTO '"'"'DESTINATION_SQL_STREAM'"'"' has 2 columns but the SELECT has 1"
 '
 
 test_expect_success 'streaming GROUP BY without a time key' '
-	sql_fails nokey "nokey.sql:3:61: streaming GROUP BY needs a monotonic time key, such as STEP(ROWTIME BY INTERVAL '"'"'60'"'"' SECOND)"
+	sql_fails nokey "nokey.sql:3:70: a streaming GROUP BY needs a monotonic time key, such as STEP(ROWTIME BY INTERVAL '"'"'60'"'"' SECOND) or FLOOR(ROWTIME TO MINUTE)"
 '
 
-test_expect_success 'unknown function, wrong number of arguments' '
-	sql_fails nofunc "nofunc.sql:3:15: unknown function '"'"'SQUARE'"'"'" &&
+test_expect_success 'unknown function' '
+	sql_fails nofunc "nofunc.sql:3:15: unknown function '"'"'SQUARE'"'"'"
+'
+
+test_expect_success 'wrong number of arguments: the message says how many are expected' '
 	sql_fails args "args.sql:3:15: ABS: expected 1 argument, got 2"
 '
 
 test_expect_success 'an ambiguous column name in a join' '
-	fails_with 65 "ksql: ambiguous.sql:3:15: column '"'"'TICKER'"'"' is ambiguous" \
+	fails_with 65 "ksql: ambiguous.sql:3:15: ambiguous column '"'"'TICKER'"'"'" \
 		ksql -f ambiguous.sql --schema tick.json --reference REF=ref.csv </dev/null
 '
 
@@ -148,20 +151,23 @@ test_expect_success 'an ambiguous column name in a join' '
 echo 'SELECT STREAM * FROM "SOURCE_SQL_STREAM_001";' >ok.sql
 
 test_expect_success 'bad options: the message, then the usage, exit 64' '
-	usage_fails_with "ksql: no SQL given (-f FILE or -e SQL)" ksql &&
-	usage_fails_with "ksql: -f and -e cannot be combined" ksql -f ok.sql -e "SELECT 1" &&
-	usage_fails_with "ksql: --format '"'"'xml'"'"': expected json or csv" ksql -f ok.sql --format xml &&
-	usage_fails_with "ksql: -o '"'"'yaml'"'"': expected json, csv, tsv or table" ksql -f ok.sql -o yaml &&
-	usage_fails_with "ksql: --starting-position '"'"'SIDEWAYS'"'"': expected TRIM_HORIZON, LATEST or NOW" \
-		ksql -f ok.sql --input s --starting-position SIDEWAYS &&
-	usage_fails_with "ksql: --reference '"'"'ref.csv'"'"': expected NAME=FILE" ksql -f ok.sql --reference ref.csv &&
-	usage_fails_with "ksql: unknown option '"'"'--bogus'"'"'" ksql -f ok.sql --bogus
+	usage_fails_with "ksql: give the SQL with one of -f FILE and -e SQL" ksql &&
+	usage_fails_with "ksql: give the SQL with one of -f FILE and -e SQL" ksql -f ok.sql -e "SELECT 1" &&
+	usage_fails_with "ksql: --format: expected json or csv, got '"'"'xml'"'"'" ksql -f ok.sql --format xml &&
+	usage_fails_with "ksql: -o: expected json, csv, tsv or table, got '"'"'yaml'"'"'" ksql -f ok.sql -o yaml &&
+	usage_fails_with "ksql: --reference: expected NAME=VALUE, got '"'"'ref.csv'"'"'" ksql -f ok.sql --reference ref.csv &&
+	usage_fails_with "ksql: unrecognized option '"'"'--bogus'"'"'" ksql -f ok.sql --bogus
+'
+
+test_expect_success 'a bad --starting-position is a usage error like the others' '
+	usage_fails_with "ksql: --starting-position '"'"'SIDEWAYS'"'"': expected TRIM_HORIZON, LATEST, NOW or AT_TIMESTAMP=TIME" \
+		ksql -f ok.sql --input s --starting-position SIDEWAYS
 '
 
 # --- missing files and streams ----------------------------------------------
 
 test_expect_success 'missing files: exit 66' '
-	fails_with 66 "ksql: -f '"'"'nosuch.sql'"'"': No such file or directory" ksql -f nosuch.sql &&
+	fails_with 66 "ksql: file '"'"'nosuch.sql'"'"': No such file or directory" ksql -f nosuch.sql &&
 	fails_with 66 "ksql: --schema '"'"'nosuch.json'"'"': No such file or directory" \
 		ksql -f ok.sql --schema nosuch.json </dev/null &&
 	fails_with 66 "ksql: --reference '"'"'nosuch.csv'"'"': No such file or directory" \
@@ -178,7 +184,7 @@ test_expect_success 'a schema file that is not an InputSchema: exit 65' '
 test_expect_success 'no such kin stream: --input and an ad-hoc FROM, exit 66' '
 	fails_with 66 "ksql: stream '"'"'nosuch'"'"': no such stream" \
 		ksql -f ok.sql --input nosuch --schema tick.json --no-follow &&
-	fails_with 66 "ksql: -e:1:15: stream '"'"'nosuch'"'"': no such stream" \
+	fails_with 66 "ksql: stream '"'"'NOSUCH'"'"': no such stream" \
 		ksql -e "SELECT * FROM nosuch"
 '
 

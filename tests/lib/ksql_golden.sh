@@ -110,9 +110,10 @@ unhex() {
 
 # csv_norm <CSV >LINES: parses CSV (as ksql -o csv and sqlite3 -csv write
 # it, quoted or not) and writes each row as tab-separated fields, numbers
-# in one form (12, 12.0 and 1.2e1 all become 12.0), so two programs' results
-# compare equal when their values are equal. Long digit strings (sequence
-# numbers) stay as they are.
+# in one form, rounded to 12 significant digits (12, 12.0 and 1.2e1 all
+# become 12; sqlite3 prints 15 digits, ksql the shortest exact form), so
+# two programs' results compare equal when their values do. Long digit
+# strings (sequence numbers) stay as they are.
 csv_norm() {
 	"$PY" -c '
 import csv, re, sys
@@ -121,7 +122,7 @@ for row in csv.reader(sys.stdin):
     out = []
     for f in row:
         if num.match(f) and len(f.replace("-", "").split(".")[0]) < 16:
-            f = repr(float(f))
+            f = "%.12g" % float(f)
         out.append(f)
     print("\t".join(out))
 '
