@@ -30,6 +30,7 @@
 #define TMP_PREFIX ".tmp-"
 #define REC_SIZE 64
 #define REC_MAGIC "KVF1"
+#define REC_TOMBSTONE 1u
 
 /* ---- paths and stream information ---- */
 
@@ -339,12 +340,19 @@ static void rec_encode(const struct kv_fragment *f, char rec[REC_SIZE])
 	kc_put32(rec + 60, kc_crc32c(0, rec, 60));
 }
 
-/* Decodes a record; -1 when torn or corrupt. */
+/*
+ * Decodes a record; -1 when torn or corrupt, 1 for a tombstone (the last
+ * fragment's record kept when retention removed every fragment, so that
+ * numbering goes on after it).
+ */
 static int rec_decode(const char *rec, struct kv_fragment *f)
 {
 	if (memcmp(rec, REC_MAGIC, 4) ||
 	    kc_get32(rec + 60) != kc_crc32c(0, rec, 60))
 		return -1;
+	f->seq = kc_get64(rec + 8);
+	if (kc_get32(rec + 52) & REC_TOMBSTONE)
+		return 1;
 	f->tracks = kc_get32(rec + 4);
 	f->seq = kc_get64(rec + 8);
 	f->producer_ms = (int64_t)kc_get64(rec + 16);
@@ -420,6 +428,7 @@ struct kv_video {
 	ino_t meta_ino, index_ino;
 	int index_fd;
 	off_t index_off;                /* bytes of whole records read */
+	uint64_t max_seq;
 	struct kv_fragment *frags;
 	size_t n, cap;
 	int ifd;                        /* inotify, or -1 */
@@ -477,15 +486,19 @@ const char *kv_video_path(const struct kv_video *v)
 	return v->path;
 }
 
-/* Reads whole records from fd at *off on; appends valid ones to *frags. */
+/*
+ * Reads whole records from fd at *off on; appends valid ones to *frags and
+ * raises *max_seq to the highest number seen (tombstones included).
+ */
 static int read_records(int fd, off_t *off, struct kv_fragment **frags,
-			size_t *n, size_t *cap, const char *path,
-			struct kc_error *e)
+			size_t *n, size_t *cap, uint64_t *max_seq,
+			const char *path, struct kc_error *e)
 {
 	char buf[REC_SIZE * 256];
 	struct kv_fragment f;
 	ssize_t got;
 	size_t i;
+	int rc;
 
 	for (;;) {
 		got = kc_pread_full(fd, buf, sizeof(buf), *off);
@@ -494,15 +507,18 @@ static int read_records(int fd, off_t *off, struct kv_fragment **frags,
 					      path);
 		for (i = 0; i + REC_SIZE <= (size_t)got; i += REC_SIZE) {
 			/* A torn or corrupt record ends the index. */
-			if (rec_decode(buf + i, &f) ||
-			    (*n && f.seq <= (*frags)[*n - 1].seq))
+			rc = rec_decode(buf + i, &f);
+			if (rc < 0 || (*off && f.seq <= *max_seq))
 				return 0;
+			*max_seq = f.seq;
+			*off += REC_SIZE;
+			if (rc)
+				continue;
 			if (*n == *cap) {
 				*cap = *cap ? *cap * 2 : 64;
 				*frags = kc_xrealloc(*frags, *cap * sizeof(**frags));
 			}
 			(*frags)[(*n)++] = f;
-			*off += REC_SIZE;
 		}
 		if ((size_t)got < sizeof(buf))
 			return 0;
@@ -556,12 +572,13 @@ int kv_video_refresh(struct kv_video *v, struct kc_error *e)
 					      v->index_path);
 		v->index_ino = st.st_ino;
 		v->index_off = 0;
+		v->max_seq = 0;
 		v->n = 0;
 		changed = 1;
 	}
 	drop = v->n;
 	if ((rc = read_records(v->index_fd, &v->index_off, &v->frags, &v->n,
-			       &v->cap, v->index_path, e)))
+			       &v->cap, &v->max_seq, v->index_path, e)))
 		return rc;
 	changed |= v->n != drop;
 	/* Fragments outside the retention are gone even before trimming. */
@@ -758,6 +775,7 @@ struct kv_writer {
 	struct kv_video_info info;
 	int lock_fd, index_fd, frag_fd;
 	uint64_t next_seq;
+	uint64_t max_seq;               /* the highest number in the index */
 	struct kv_fragment *frags;      /* what the index holds */
 	size_t n, cap;
 	uint64_t bytes;                 /* their total size */
@@ -867,7 +885,7 @@ int kv_writer_open(const char *root, const char *name, struct kv_writer **out,
 	if ((rc = writer_reopen_index(w, e)))
 		goto fail;
 	if ((rc = read_records(w->index_fd, &off, &w->frags, &w->n, &w->cap,
-			       w->index_path, e)))
+			       &w->max_seq, w->index_path, e)))
 		goto fail;
 	if (fstat(w->index_fd, &st)) {
 		rc = kc_error_errno(e, KC_EIO, errno, "cannot stat '%s'",
@@ -884,7 +902,7 @@ int kv_writer_open(const char *root, const char *name, struct kv_writer **out,
 	}
 	for (size_t i = 0; i < w->n; i++)
 		w->bytes += w->frags[i].size;
-	w->next_seq = w->n ? w->frags[w->n - 1].seq + 1 : 1;
+	w->next_seq = w->max_seq + 1;
 	if ((rc = remove_orphans(w, e)))
 		goto fail;
 	*out = w;
@@ -950,8 +968,11 @@ int kv_writer_write(struct kv_writer *w, struct kv_fragment *f,
 	fd = openat(w->frag_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		    0666);
 	if (fd < 0)
-		return kc_error_errno(e, KC_EIO, errno, "cannot create '%s/%s'",
-				      w->frag_path, name);
+		return errno == ENOENT
+		       ? kc_error_set(e, KC_ENOENT, "video stream '%s': deleted",
+				      w->info.name)
+		       : kc_error_errno(e, KC_EIO, errno, "cannot create '%s/%s'",
+					w->frag_path, name);
 	i = 0;
 	while (i < iovcnt) {
 		got = writev(fd, v + i, iovcnt - i);
@@ -1063,10 +1084,17 @@ int kv_writer_trim(struct kv_writer *w, int64_t now_ms, struct kc_error *e)
 	if (!k)
 		return 0;
 	/* The index first: once it is replaced, readers no longer see them. */
-	kc_buf_grow(&recs, (w->n - k) * REC_SIZE + 1);
+	kc_buf_grow(&recs, (w->n - k + 1) * REC_SIZE + 1);
 	for (i = k; i < w->n; i++) {
 		rec_encode(&w->frags[i], recs.data + recs.len);
 		recs.len += REC_SIZE;
+	}
+	if (k == w->n) {
+		/* Nothing left: a tombstone keeps the last number. */
+		rec_encode(&w->frags[k - 1], recs.data);
+		kc_put32(recs.data + 52, REC_TOMBSTONE);
+		kc_put32(recs.data + 60, kc_crc32c(0, recs.data, 60));
+		recs.len = REC_SIZE;
 	}
 	rc = kc_file_replace(w->index_path, recs.data, recs.len, e);
 	kc_buf_release(&recs);

@@ -226,9 +226,12 @@ test_expect_success 'error paths: usage, missing stream and input, bad data, a b
 		kvideo-ingest -s cam -i x -f nosuch &&
 	usage_fails_with "kvideo-ingest: -o '"'"'bad'"'"': expected KEY=VALUE" \
 		kvideo-ingest -s cam -i x -o bad &&
-	usage_fails_with "kvideo-ingest: invalid --max-fragment-size '"'"'lots'"'"': expected a size like 1048576, 64KiB or 1MiB" \
-		kvideo-ingest -s cam -i x --max-fragment-size lots 2>/dev/null ||
-	test_must_fail --status=64 kvideo-ingest -s cam -i x --max-fragment-size lots 2>/dev/null &&
+	usage_fails_with "kvideo-ingest: invalid --max-fragment-size '"'"'lots'"'"': expected a size such as 512KiB or 1MiB" \
+		kvideo-ingest -s cam -i x --max-fragment-size lots &&
+	usage_fails_with "kvideo-ingest: --max-fragment-duration: must be above 0" \
+		kvideo-ingest -s cam -i x --max-fragment-duration 0 &&
+	usage_fails_with "kvideo-ingest: unexpected argument '"'"'extra'"'"'" \
+		kvideo-ingest -s cam -i x extra &&
 	fails_with 66 "kvideo-ingest: video stream '"'"'nope'"'"': no such stream" \
 		kvideo-ingest -s nope -i "$TRASH/clip.mp4" &&
 	fails_with 66 "kvideo-ingest: input '"'"'missing.mp4'"'"': No such file or directory" \
