@@ -36,6 +36,7 @@
 
 #define LOOKAHEAD 4
 #define DEC_MAX_DIGITS 18
+#define MAX_DEPTH 200 /* nesting of expressions and queries */
 
 struct parser {
 	struct ks_lexer lx;
@@ -43,6 +44,7 @@ struct parser {
 	int ntok;
 	struct ks_arena *a;
 	struct ks_perror *err;
+	int depth;
 	jmp_buf fail;
 };
 
@@ -119,6 +121,19 @@ __attribute__((noreturn)) static void expected(struct parser *p,
 
 	fail(p, t->pos, "expected %s%s%s, found %s", what, ctx ? " " : "",
 	     ctx ? ctx : "", describe(p, t));
+}
+
+/* Bounds the recursion, so that deep nesting is an error, not a crash. */
+static void enter(struct parser *p)
+{
+	if (++p->depth > MAX_DEPTH)
+		fail(p, cur(p)->pos, "nested too deeply (more than %d levels)",
+		     MAX_DEPTH);
+}
+
+static void leave(struct parser *p)
+{
+	p->depth--;
 }
 
 static int is_kw(const struct ks_token *t, const char *kw)
@@ -1049,22 +1064,26 @@ static struct ks_expr *parse_unary(struct parser *p)
 {
 	const struct ks_token *t = cur(p);
 	struct ks_pos pos = t->pos;
+	struct ks_expr *x;
 	enum ks_tok k;
 
 	if (t->kind != KS_TK_MINUS && t->kind != KS_TK_PLUS)
 		return parse_primary(p);
 	k = t->kind;
 	advance(p);
+	enter(p);
 	t = cur(p);
 	if (k == KS_TK_MINUS && (t->kind == KS_TK_INT || t->kind == KS_TK_DEC ||
 				 t->kind == KS_TK_FLOAT)) {
 		struct ks_expr *e = number_literal(p, t, pos, 1);
 
 		advance(p);
+		leave(p);
 		return e;
 	}
-	return new_unary(p, k == KS_TK_MINUS ? KS_OP_NEG : KS_OP_PLUS, pos,
-			 parse_unary(p));
+	x = parse_unary(p);
+	leave(p);
+	return new_unary(p, k == KS_TK_MINUS ? KS_OP_NEG : KS_OP_PLUS, pos, x);
 }
 
 static struct ks_expr *parse_mul(struct parser *p)
@@ -1238,10 +1257,14 @@ static struct ks_expr *parse_pred(struct parser *p)
 static struct ks_expr *parse_not(struct parser *p)
 {
 	struct ks_pos pos = cur(p)->pos;
+	struct ks_expr *x;
 
 	if (!accept_kw(p, "NOT"))
 		return parse_pred(p);
-	return new_unary(p, KS_OP_NOT, pos, parse_not(p));
+	enter(p);
+	x = parse_not(p);
+	leave(p);
+	return new_unary(p, KS_OP_NOT, pos, x);
 }
 
 static struct ks_expr *parse_and(struct parser *p)
@@ -1259,14 +1282,17 @@ static struct ks_expr *parse_and(struct parser *p)
 
 static struct ks_expr *parse_expr(struct parser *p)
 {
-	struct ks_expr *e = parse_and(p);
+	struct ks_expr *e;
 
+	enter(p);
+	e = parse_and(p);
 	while (kw(p, "OR")) {
 		struct ks_pos pos = cur(p)->pos;
 
 		advance(p);
 		e = new_binary(p, KS_OP_OR, pos, e, parse_and(p));
 	}
+	leave(p);
 	return e;
 }
 
@@ -1582,7 +1608,10 @@ static void parse_order(struct parser *p, struct ks_select *s)
 /* select_core [UNION ALL select_core]... [ORDER BY] [LIMIT | FETCH] */
 static struct ks_select *parse_query(struct parser *p)
 {
-	struct ks_select *head = parse_select_core(p), *last = head;
+	struct ks_select *head, *last;
+
+	enter(p);
+	head = last = parse_select_core(p);
 
 	while (kw(p, "UNION")) {
 		struct ks_pos pos = cur(p)->pos;
@@ -1622,6 +1651,7 @@ static struct ks_select *parse_query(struct parser *p)
 	}
 	if (kw(p, "OFFSET"))
 		fail(p, cur(p)->pos, "OFFSET is not supported");
+	leave(p);
 	return head;
 }
 

@@ -1088,6 +1088,57 @@ static void test_error_order(void)
 		    "1:27: unterminated string literal");
 }
 
+static void test_depth(void)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	int i, parsed;
+	char *got;
+
+	kc_buf_adds(&b, "SELECT ");
+	for (i = 0; i < 90; i++)
+		kc_buf_adds(&b, "(-");
+	kc_buf_adds(&b, "1");
+	for (i = 0; i < 90; i++)
+		kc_buf_adds(&b, ")");
+	kc_buf_adds(&b, " FROM s");
+	got = script_sql(b.data, &parsed);
+	ok(parsed, "90 nested parentheses and signs parse");
+	free(got);
+	kc_buf_reset(&b);
+	kc_buf_adds(&b, "SELECT ");
+	for (i = 0; i < 100000; i++)
+		kc_buf_adds(&b, "(");
+	got = script_sql(b.data, &parsed);
+	is_str(got, "1:207: nested too deeply (more than 200 levels)",
+	       "100000 parentheses: an error, not a crash");
+	free(got);
+	kc_buf_reset(&b);
+	kc_buf_adds(&b, "SELECT * FROM ");
+	for (i = 0; i < 100000; i++)
+		kc_buf_adds(&b, "(SELECT * FROM ");
+	got = script_sql(b.data, &parsed);
+	is_str(got, "1:3001: nested too deeply (more than 200 levels)",
+	       "deeply nested subqueries: an error");
+	free(got);
+	kc_buf_reset(&b);
+	kc_buf_adds(&b, "SELECT ");
+	for (i = 0; i < 100000; i++)
+		kc_buf_adds(&b, "NOT ");
+	got = script_sql(b.data, &parsed);
+	ok(!parsed && strstr(got, "nested too deeply"),
+	   "deep NOT: an error");
+	free(got);
+	kc_buf_reset(&b);
+	kc_buf_adds(&b, "SELECT ");
+	for (i = 0; i < 100000; i++)
+		kc_buf_adds(&b, "- ");
+	got = script_sql(b.data, &parsed);
+	ok(!parsed && strstr(got, "nested too deeply"),
+	   "deep minus signs: an error");
+	free(got);
+	kc_buf_release(&b);
+}
+
 int main(void)
 {
 	size_t i;
@@ -1105,5 +1156,6 @@ int main(void)
 	test_reserved();
 	test_errors();
 	test_error_order();
+	test_depth();
 	return done_testing();
 }
