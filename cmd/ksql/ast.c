@@ -76,8 +76,12 @@ static void type_sql(const struct ks_sqltype *t, struct kc_buf *out)
 		break;
 	case KS_T_TIMESTAMP: kc_buf_adds(out, "TIMESTAMP"); break;
 	case KS_T_DATE: kc_buf_adds(out, "DATE"); break;
-	case KS_T_INTERVAL_DS: kc_buf_adds(out, "INTERVAL DAY TO SECOND"); break;
-	case KS_T_INTERVAL_YM: kc_buf_adds(out, "INTERVAL YEAR TO MONTH"); break;
+	case KS_T_INTERVAL_DS:
+		kc_buf_adds(out, "INTERVAL DAY TO SECOND");
+		break;
+	case KS_T_INTERVAL_YM:
+		kc_buf_adds(out, "INTERVAL YEAR TO MONTH");
+		break;
 	}
 	if (t->not_null)
 		kc_buf_adds(out, " NOT NULL");
@@ -594,8 +598,10 @@ static void from_sql(const struct ks_from *f, const struct ks_window *over,
 static void core_sql(const struct ks_select *s, struct kc_buf *out)
 {
 	static const char *const join_sql[] = {
-		[KS_JOIN_INNER] = " JOIN ", [KS_JOIN_LEFT] = " LEFT JOIN ",
-		[KS_JOIN_RIGHT] = " RIGHT JOIN ", [KS_JOIN_FULL] = " FULL JOIN ",
+		[KS_JOIN_INNER] = " JOIN ",
+		[KS_JOIN_LEFT] = " LEFT JOIN ",
+		[KS_JOIN_RIGHT] = " RIGHT JOIN ",
+		[KS_JOIN_FULL] = " FULL JOIN ",
 		[KS_JOIN_CROSS] = " CROSS JOIN ",
 	};
 	size_t i;

@@ -350,7 +350,8 @@ static struct ks_expr *number_literal(struct parser *p,
 		lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 		if (digits > 19 || (digits == 19 && v > lim))
 			fail(p, t->pos,
-			     "integer literal '%s%s' is out of range for BIGINT",
+			     "integer literal '%s%s' is out of range for "
+			     "BIGINT",
 			     neg ? "-" : "", t->text);
 		e = new_literal(p, pos,
 				v <= (neg ? 2147483648u : 2147483647u) ?
@@ -401,7 +402,8 @@ static int64_t read_fraction(const char **s)
 	return ms;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Hinnant's days_from_civil). */
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Hinnant's
+ * days_from_civil). */
 static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
 {
 	int64_t era, yoe, doy, doe;
@@ -468,8 +470,9 @@ static int datetime_literal(const char *s, int date_only, int64_t *out)
 	skip_blanks(&s);
 	if (*s)
 		return -1;
-	*out = date_only ? days :
-			   ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + ms;
+	*out = date_only
+		       ? days
+		       : ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + ms;
 	return 0;
 }
 
@@ -622,8 +625,8 @@ static struct ks_expr *interval_literal(struct parser *p)
 		if (from == to)
 			fail(p, spos, "invalid INTERVAL literal '%.40s' for %s",
 			     s, unit_names[from]);
-		fail(p, spos, "invalid INTERVAL literal '%.40s' for %s TO %s", s,
-		     unit_names[from], unit_names[to]);
+		fail(p, spos, "invalid INTERVAL literal '%.40s' for %s TO %s",
+		     s, unit_names[from], unit_names[to]);
 	}
 	e = new_literal(p, pos,
 			from <= U_MONTH ? KS_T_INTERVAL_YM : KS_T_INTERVAL_DS);
@@ -893,7 +896,8 @@ close:
 
 		advance(p);
 		if (cur(p)->kind == KS_TK_LPAREN)
-			e->over = parse_window_spec(p, NULL, opos, "after OVER");
+			e->over =
+				parse_window_spec(p, NULL, opos, "after OVER");
 		else
 			e->over_name = parse_name(p, "a window name or '('",
 						  "after OVER");
@@ -994,7 +998,8 @@ static struct ks_expr *parse_primary(struct parser *p)
 			e->nargs = 1;
 			expect_kw(p, "AS", "after the operand of CAST");
 			parse_type(p, &e->cast_type, "after AS in CAST");
-			expect(p, KS_TK_RPAREN, "')'", "after the type in CAST");
+			expect(p, KS_TK_RPAREN, "')'",
+			       "after the type in CAST");
 			return e;
 		}
 		if (is_kw(t, "INTERVAL"))
@@ -1033,7 +1038,8 @@ static struct ks_expr *parse_primary(struct parser *p)
 			if (!kw(p, "SELECT"))
 				expected(p, "SELECT", "in CURSOR(...)");
 			e->cursor = parse_query(p);
-			expect(p, KS_TK_RPAREN, "')'", "after the query of CURSOR");
+			expect(p, KS_TK_RPAREN, "')'",
+			       "after the query of CURSOR");
 			return e;
 		}
 		if (ks_lex_reserved(t->text))
@@ -1215,7 +1221,8 @@ static struct ks_expr *parse_pred(struct parser *p)
 		if (is_kw(t, "LIKE") || is_kw(t, "SIMILAR")) {
 			int similar = is_kw(t, "SIMILAR");
 
-			e = new_expr(p, similar ? KS_E_SIMILAR : KS_E_LIKE, pos);
+			e = new_expr(p, similar ? KS_E_SIMILAR : KS_E_LIKE,
+				     pos);
 			advance(p);
 			if (similar)
 				expect_kw(p, "TO", "after SIMILAR");
@@ -1325,8 +1332,9 @@ static void parse_bound(struct parser *p, struct ks_window *w)
 	}
 	if (is_kw(t, "CURRENT") && is_kw(la(p, 1), "ROW")) {
 		w->extent = new_literal(p, t->pos,
-					w->frame == KS_FRAME_ROWS ?
-						KS_T_INTEGER : KS_T_INTERVAL_DS);
+					w->frame == KS_FRAME_ROWS
+						? KS_T_INTEGER
+						: KS_T_INTERVAL_DS);
 		advance(p);
 		advance(p);
 		return;
@@ -1364,8 +1372,10 @@ static struct ks_window *parse_window_spec(struct parser *p, const char *name,
 		do {
 			PUSH(p, w->order, w->norder, cap) = parse_expr(p);
 			if (kw(p, "DESC"))
-				fail(p, cur(p)->pos, "a window's ORDER BY "
-				     "cannot be DESC: rows arrive in time order");
+				fail(p, cur(p)->pos,
+				     "a window's ORDER BY "
+				     "cannot be DESC: rows arrive in time "
+				     "order");
 			accept_kw(p, "ASC");
 		} while (accept(p, KS_TK_COMMA));
 	}

@@ -325,7 +325,8 @@ static const struct {
 	  "\"DESTINATION_SQL_STREAM\"\n"
 	  "  SELECT STREAM ticker_symbol, \"c\".\"Company\", sector, change, "
 	  "price\n"
-	  "  FROM \"SOURCE_SQL_STREAM_001\" LEFT JOIN \"CompanyName\" as \"c\"\n"
+	  "  FROM \"SOURCE_SQL_STREAM_001\" LEFT JOIN \"CompanyName\" as "
+	  "\"c\"\n"
 	  "  ON \"SOURCE_SQL_STREAM_001\".ticker_symbol = \"c\".\"Ticker\";",
 	  "CREATE OR REPLACE STREAM DESTINATION_SQL_STREAM (TICKER_SYMBOL "
 	  "VARCHAR(4), \"Company\" VARCHAR(20), SECTOR VARCHAR(12), CHANGE "
@@ -372,7 +373,8 @@ static void test_example_trees(void)
 
 	if (parse_ok(examples[0].sql, &s)) {
 		is_int(s.nstmts, 2, "ex1: two statements");
-		is_int(s.stmts[0].kind, KS_S_CREATE_STREAM, "ex1: CREATE STREAM");
+		is_int(s.stmts[0].kind, KS_S_CREATE_STREAM,
+		       "ex1: CREATE STREAM");
 		ok(s.stmts[0].or_replace, "ex1: OR REPLACE");
 		is_str(s.stmts[0].name, "DESTINATION_SQL_STREAM", "ex1: name");
 		is_int(s.stmts[0].ncols, 4, "ex1: 4 columns");
@@ -712,7 +714,8 @@ static void test_expr_sql(void)
 		       "TIMESTAMP '1960-01-01 00:00:01'");
 	check_expr_sql("DATE '2024-05-01'", "DATE '2024-05-01'");
 	check_expr_sql("INTERVAL '60' SECOND", "INTERVAL '1' MINUTE");
-	check_expr_sql("INTERVAL '90' SECOND", "INTERVAL '1:30' MINUTE TO SECOND");
+	check_expr_sql("INTERVAL '90' SECOND",
+		       "INTERVAL '1:30' MINUTE TO SECOND");
 	check_expr_sql("INTERVAL '2 3:4:5.678' DAY TO SECOND",
 		       "INTERVAL '2 03:04:05.678' DAY TO SECOND");
 	check_expr_sql("INTERVAL -'1.5' SECOND", "INTERVAL '-1.500' SECOND");
@@ -730,7 +733,8 @@ static void test_expr_sql(void)
 		       "CASE A WHEN 1 THEN 2 ELSE 3 END");
 	check_expr_sql("a NOT IN (1, 2)", "A NOT IN (1, 2)");
 	check_expr_sql("a NOT BETWEEN 1 AND 2", "A NOT BETWEEN 1 AND 2");
-	check_expr_sql("a NOT LIKE 'x' ESCAPE '!'", "A NOT LIKE 'x' ESCAPE '!'");
+	check_expr_sql("a NOT LIKE 'x' ESCAPE '!'",
+		       "A NOT LIKE 'x' ESCAPE '!'");
 	check_expr_sql("a SIMILAR TO 'x'", "A SIMILAR TO 'x'");
 	check_expr_sql("FLOOR(x TO MINUTE)", "FLOOR(X TO MINUTE)");
 	check_expr_sql("STEP(x, 5)", "STEP(X BY 5)");
@@ -779,15 +783,17 @@ static void test_statements(void)
 		  "MINUTE PRECEDING) AS t ON o.id = t.id",
 		  "SELECT STREAM * FROM O AS O JOIN T OVER (RANGE INTERVAL '1' "
 		  "MINUTE PRECEDING) AS T ON O.ID = T.ID", "stream join OVER");
-	check_sql("SELECT * FROM a LEFT OUTER JOIN b ON TRUE RIGHT JOIN c ON "
-		  "TRUE FULL OUTER JOIN d ON TRUE INNER JOIN e ON TRUE CROSS "
-		  "JOIN f, g",
-		  "SELECT * FROM A LEFT JOIN B ON TRUE RIGHT JOIN C ON TRUE "
-		  "FULL JOIN D ON TRUE JOIN E ON TRUE CROSS JOIN F CROSS JOIN G",
-		  "join kinds");
-	check_sql("SELECT * FROM a JOIN b AS x OVER (ROWS 3 PRECEDING) ON 1 = 1",
-		  "SELECT * FROM A JOIN B OVER (ROWS 3 PRECEDING) AS X ON 1 = 1",
-		  "OVER after the alias");
+	check_sql(
+		"SELECT * FROM a LEFT OUTER JOIN b ON TRUE RIGHT JOIN c ON "
+		"TRUE FULL OUTER JOIN d ON TRUE INNER JOIN e ON TRUE CROSS "
+		"JOIN f, g",
+		"SELECT * FROM A LEFT JOIN B ON TRUE RIGHT JOIN C ON TRUE "
+		"FULL JOIN D ON TRUE JOIN E ON TRUE CROSS JOIN F CROSS JOIN G",
+		"join kinds");
+	check_sql(
+		"SELECT * FROM a JOIN b AS x OVER (ROWS 3 PRECEDING) ON 1 = 1",
+		"SELECT * FROM A JOIN B OVER (ROWS 3 PRECEDING) AS X ON 1 = 1",
+		"OVER after the alias");
 	check_sql("SELECT SUM(x) OVER w2 FROM s WINDOW w1 AS (PARTITION BY a "
 		  "ROWS 10 PRECEDING), w2 AS (w1 RANGE CURRENT ROW)",
 		  "SELECT SUM(X) OVER W2 FROM S WINDOW W1 AS (PARTITION BY A "
@@ -797,21 +803,25 @@ static void test_statements(void)
 		  "INTERVAL '5' SECOND PRECEDING AND CURRENT ROW) FROM s",
 		  "SELECT AVG(X) OVER (ORDER BY ROWTIME RANGE INTERVAL '5' "
 		  "SECOND PRECEDING) FROM S", "BETWEEN ... AND CURRENT ROW");
-	check_sql("CREATE STREAM s (a TINYINT, b SMALLINT, c INT, d INTEGER "
-		  "NOT NULL, e BIGINT NULL, f REAL, g DOUBLE, h DECIMAL(10,2), "
-		  "i VARCHAR(8), j CHAR(3), k BOOLEAN, l TIMESTAMP, m DATE, "
-		  "n FLOAT, o FLOAT(10), p NUMERIC(5), q DEC, r CHARACTER, "
-		  "s2 VARCHAR, t TIMESTAMP(3) WITHOUT TIME ZONE) "
-		  "DESCRIPTION 'all types'",
-		  "CREATE STREAM S (A TINYINT, B SMALLINT, C INTEGER, D INTEGER "
-		  "NOT NULL, E BIGINT, F REAL, G DOUBLE, H DECIMAL(10,2), "
-		  "I VARCHAR(8), J CHAR(3), K BOOLEAN, L TIMESTAMP, M DATE, "
-		  "N DOUBLE, O REAL, P DECIMAL(5,0), Q DECIMAL(18,0), "
-		  "R CHAR(1), S2 VARCHAR, T TIMESTAMP)", "every column type");
-	check_sql("CREATE PUMP p AS INSERT INTO d (a, \"b\") SELECT STREAM x, y "
-		  "FROM s",
-		  "CREATE PUMP P AS INSERT INTO D (A, \"b\") SELECT STREAM X, Y "
-		  "FROM S", "pump with a column list");
+	check_sql(
+		"CREATE STREAM s (a TINYINT, b SMALLINT, c INT, d INTEGER "
+		"NOT NULL, e BIGINT NULL, f REAL, g DOUBLE, h DECIMAL(10,2), "
+		"i VARCHAR(8), j CHAR(3), k BOOLEAN, l TIMESTAMP, m DATE, "
+		"n FLOAT, o FLOAT(10), p NUMERIC(5), q DEC, r CHARACTER, "
+		"s2 VARCHAR, t TIMESTAMP(3) WITHOUT TIME ZONE) "
+		"DESCRIPTION 'all types'",
+		"CREATE STREAM S (A TINYINT, B SMALLINT, C INTEGER, D INTEGER "
+		"NOT NULL, E BIGINT, F REAL, G DOUBLE, H DECIMAL(10,2), "
+		"I VARCHAR(8), J CHAR(3), K BOOLEAN, L TIMESTAMP, M DATE, "
+		"N DOUBLE, O REAL, P DECIMAL(5,0), Q DECIMAL(18,0), "
+		"R CHAR(1), S2 VARCHAR, T TIMESTAMP)",
+		"every column type");
+	check_sql(
+		"CREATE PUMP p AS INSERT INTO d (a, \"b\") SELECT STREAM x, y "
+		"FROM s",
+		"CREATE PUMP P AS INSERT INTO D (A, \"b\") SELECT STREAM X, Y "
+		"FROM S",
+		"pump with a column list");
 	check_sql(";;SELECT a FROM s;;SELECT b FROM t;",
 		  "SELECT A FROM S; SELECT B FROM T", "empty statements");
 	check_sql("SELECT a FROM s", "SELECT A FROM S", "no final ';'");
@@ -965,9 +975,11 @@ static void test_errors(void)
 		    "found 'END'");
 	check_error("SELECT CASE WHEN a 1 END FROM s", "1:20: expected THEN "
 		    "after the WHEN condition, found '1'");
-	check_error("SELECT FLOOR(ts TO FORTNIGHT) FROM s", "1:20: expected a "
-		    "time unit (YEAR, MONTH, DAY, HOUR, MINUTE, SECOND...) after "
-		    "TO in FLOOR, found 'FORTNIGHT'");
+	check_error(
+		"SELECT FLOOR(ts TO FORTNIGHT) FROM s",
+		"1:20: expected a "
+		"time unit (YEAR, MONTH, DAY, HOUR, MINUTE, SECOND...) after "
+		"TO in FLOOR, found 'FORTNIGHT'");
 	check_error("CREATE STREAM s (a DECIMAL(19,5))", "1:28: DECIMAL "
 		    "precision 19 is out of range (1 to 18)");
 	check_error("CREATE STREAM s (a DECIMAL(4,5))", "1:28: DECIMAL scale "
@@ -990,8 +1002,10 @@ static void test_errors(void)
 		    "operand of CAST, found 'INT'");
 	check_error("SELECT a FROM s; garbage", "1:18: expected a statement "
 		    "(CREATE STREAM, CREATE PUMP or SELECT), found 'garbage'");
-	check_error("SELECT a FROM s SELECT b FROM t", "1:17: expected ';' or "
-		    "the end of the script after the statement, found 'SELECT'");
+	check_error(
+		"SELECT a FROM s SELECT b FROM t",
+		"1:17: expected ';' or "
+		"the end of the script after the statement, found 'SELECT'");
 	check_error("", "1:1: the script has no statements");
 	check_error("-- only a comment\n;", "2:2: the script has no "
 		    "statements");
@@ -1063,10 +1077,12 @@ static void test_errors(void)
 	check_error("SELECT a FROM s WHERE b SIMILAR 'x'", "1:33: expected TO "
 		    "after SIMILAR, found string 'x'");
 	check_error("SELECT a FROM s WHERE b = 'a very long string literal "
-		    "indeed' 'x'", "1:63: expected ';' or the end of the script "
+		    "indeed' 'x'",
+		    "1:63: expected ';' or the end of the script "
 		    "after the statement, found string 'x'");
 	check_error("SELECT a FROM s WHERE b = 1 'a very long string literal "
-		    "indeed, longer than forty'", "1:29: expected ';' or the end "
+		    "indeed, longer than forty'",
+		    "1:29: expected ';' or the end "
 		    "of the script after the statement, found string 'a very "
 		    "long string literal indeed, long...'");
 	check_error("SELECT a, FROM s", "1:11: expected an expression, found "
