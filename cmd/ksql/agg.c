@@ -456,6 +456,7 @@ int ks_groupby_row(struct ks_plan *p, struct ks_pump *pu)
 {
 	struct ks_groupby *gb = pu->gb;
 	struct ks_value *r = pu->f.regs;
+	int64_t rowtime = pu->rowtime; /* emitting below changes pu->rowtime */
 	struct ks_aggst *st;
 	size_t k, kk = 0, a;
 	uint64_t h;
@@ -475,8 +476,11 @@ int ks_groupby_row(struct ks_plan *p, struct ks_pump *pu)
 				return ks_rowerr_set(p->ctx.err, KS_ERR_LATE_ROW,
 						     "the monotonic GROUP BY key went "
 						     "backwards");
-			if (c > 0)
+			if (c > 0) {
 				gb_emit_all(p, pu);
+				pu->rowtime = rowtime;
+				p->ctx.rowtime = rowtime;
+			}
 		}
 		if (!gb->open) {
 			gb->cur_time = *tv;
@@ -517,8 +521,8 @@ int ks_groupby_row(struct ks_plan *p, struct ks_pump *pu)
 			return -1;
 	}
 	gb->open = 1;
-	if (pu->rowtime > gb->max_rowtime)
-		gb->max_rowtime = pu->rowtime;
+	if (rowtime > gb->max_rowtime)
+		gb->max_rowtime = rowtime;
 	return 0;
 }
 

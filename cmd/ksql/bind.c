@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "plan.h"
 #include "banned.h"
@@ -107,6 +108,11 @@ static const struct ks_table *find_table(struct ks_plan *p, const char *name)
 
 	for (i = 0; i < p->ntables; i++)
 		if (!strcmp(p->tables[i]->name, name))
+			return p->tables[i];
+	/* --reference names are typed on the command line: an unquoted
+	 * (upper-cased) SQL name finds them whatever their case */
+	for (i = 0; i < p->ntables; i++)
+		if (!strcasecmp(p->tables[i]->name, name))
 			return p->tables[i];
 	return NULL;
 }

@@ -40,7 +40,7 @@ static void scan(const struct ks_plan *p, const struct ks_stream *s,
 	for (i = 0; i < s->ncols; i++) {
 		struct kc_buf t = KC_BUF_INIT;
 
-		if (s->is_input && !s->used[i])
+		if (s->is_input && (i >= s->nuser || !s->used[i]))
 			continue;
 		ks_type_format(&s->types[i], &t);
 		kc_buf_addf(o, "%s %s %s", first ? "" : ",", s->names[i], t.data);

@@ -132,8 +132,12 @@ void ks_pump_emit(struct ks_plan *p, struct ks_pump *pu,
 			return;
 		}
 	if (d->has_rows && rowtime < d->last_rowtime) {
-		ks_rowerr_set(&p->rowerr, KS_ERR_LATE_ROW, "a row inserted into "
-			      "'%s' is older than its last row", d->name);
+		char a[32], b[32];
+
+		ks_ts_format(rowtime, a);
+		ks_ts_format(d->last_rowtime, b);
+		ks_rowerr_set(&p->rowerr, KS_ERR_LATE_ROW, "ROWTIME %s is before "
+			      "the last ROWTIME %s of %s", a, b, d->name);
 		ks_pump_rowerr(p, pu);
 		return;
 	}
@@ -332,9 +336,12 @@ int ks_plan_record(struct ks_plan *p, struct ks_input *in, const char *data,
 			t = s->last_rowtime; /* the clock stepped back */
 	}
 	if (s->has_rows && t < s->last_rowtime) {
-		ks_rowerr_set(&p->rowerr, KS_ERR_LATE_ROW, "ROWTIME %lld is "
-			      "before the stream's last ROWTIME %lld",
-			      (long long)t, (long long)s->last_rowtime);
+		char a[32], b[32];
+
+		ks_ts_format(t, a);
+		ks_ts_format(s->last_rowtime, b);
+		ks_rowerr_set(&p->rowerr, KS_ERR_LATE_ROW, "ROWTIME %s is before "
+			      "the last ROWTIME %s of %s", a, b, s->name);
 		ks_plan_error(p, p->rowerr.name, p->rowerr.msg, t, data, n, 1,
 			      NULL);
 		goto done;

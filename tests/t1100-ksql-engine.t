@@ -1,0 +1,397 @@
+#!/bin/sh
+# ksql's engine on stdin inputs with fixed ROWTIMEs (--rowtime-field):
+# projections and filters, every aggregate with SQL NULL rules, tumbling
+# windows (emitted when the key advances and at the end of input, ROWTIME =
+# window end), sliding RANGE/ROWS windows, reference joins, pump chains
+# with fan-in and fan-out, the error_stream, output formats, --explain and
+# the binder's errors.
+. "$(dirname "$0")/lib.sh"
+
+# The demo stream's shape, ROWTIME from "ts".
+cat >ticks.json <<'EOF'
+{"ts":"2024-05-01 12:00:01","TICKER_SYMBOL":"AMZN","SECTOR":"TECHNOLOGY","CHANGE":-0.5,"PRICE":84.51}
+{"ts":"2024-05-01 12:00:20","TICKER_SYMBOL":"ASD","SECTOR":"FINANCIAL","CHANGE":3.2,"PRICE":50.0}
+{"ts":"2024-05-01 12:00:59","TICKER_SYMBOL":"AMZN","SECTOR":"TECHNOLOGY","CHANGE":2.5,"PRICE":86.0}
+{"ts":"2024-05-01 12:01:10","TICKER_SYMBOL":"ASD","SECTOR":"FINANCIAL","CHANGE":0.1,"PRICE":50.1}
+{"ts":"2024-05-01 12:01:30","TICKER_SYMBOL":"QXZ","SECTOR":"RETAIL","CHANGE":null,"PRICE":10.0}
+{"ts":"2024-05-01 12:03:00","TICKER_SYMBOL":"AMZN","SECTOR":"TECHNOLOGY","CHANGE":1.0,"PRICE":87.0}
+EOF
+cat >ticks.schema <<'EOF'
+{"RecordFormat":{"RecordFormatType":"JSON","MappingParameters":{"JSONMappingParameters":{"RecordRowPath":"$"}}},
+ "RecordColumns":[
+  {"Name":"ts","SqlType":"VARCHAR(32)","Mapping":"$.ts"},
+  {"Name":"TICKER_SYMBOL","SqlType":"VARCHAR(4)","Mapping":"$.TICKER_SYMBOL"},
+  {"Name":"SECTOR","SqlType":"VARCHAR(16)","Mapping":"$.SECTOR"},
+  {"Name":"CHANGE","SqlType":"DOUBLE","Mapping":"$.CHANGE"},
+  {"Name":"PRICE","SqlType":"DOUBLE","Mapping":"$.PRICE"}]}
+EOF
+
+# run SQL [options]: ksql over ticks.json with the schema and "ts" ROWTIMEs.
+run() {
+	sql=$1
+	shift
+	ksql -e "$sql" --schema ticks.schema --rowtime-field ts "$@" <ticks.json
+}
+
+# Error rows without ERROR_TIME (the clock's).
+noclock() { sed 's/"ERROR_TIME":"[^"]*",//'; }
+
+test_expect_success 'filter and projection: the simple alerts application' '
+	run "CREATE OR REPLACE STREAM \"DESTINATION_SQL_STREAM\" (ticker_symbol VARCHAR(4), sector VARCHAR(12), change DOUBLE, price DOUBLE);
+	     CREATE OR REPLACE PUMP \"STREAM_PUMP\" AS INSERT INTO \"DESTINATION_SQL_STREAM\"
+	     SELECT STREAM ticker_symbol, sector, change, price FROM \"SOURCE_SQL_STREAM_001\"
+	     WHERE (ABS(Change / (Price - Change)) * 100) > 1;" >out &&
+	cat >want <<-\EOF &&
+	{"TICKER_SYMBOL":"ASD","SECTOR":"FINANCIAL","CHANGE":3.2,"PRICE":50}
+	{"TICKER_SYMBOL":"AMZN","SECTOR":"TECHNOLOGY","CHANGE":2.5,"PRICE":86}
+	{"TICKER_SYMBOL":"AMZN","SECTOR":"TECHNOLOGY","CHANGE":1,"PRICE":87}
+	EOF
+	test_cmp want out
+'
+
+test_expect_success 'expressions: CASE, IN, BETWEEN, LIKE, IS NULL, CAST, || and --rowtime' '
+	run "CREATE STREAM D (t VARCHAR(8), c VARCHAR(5), i BOOLEAN, b BOOLEAN, l BOOLEAN, n BOOLEAN, p INTEGER);
+	     CREATE PUMP P AS INSERT INTO D SELECT STREAM TICKER_SYMBOL || '\''!'\'',
+	       CASE WHEN PRICE > 80 THEN '\''high'\'' WHEN PRICE > 20 THEN '\''mid'\'' ELSE '\''low'\'' END,
+	       TICKER_SYMBOL IN ('\''ASD'\'', '\''QXZ'\''), PRICE BETWEEN 50 AND 51,
+	       SECTOR LIKE '\''%NANC%'\'', CHANGE IS NULL, CAST(PRICE AS INTEGER)
+	     FROM SOURCE_SQL_STREAM_001;" --output D --rowtime >out &&
+	cat >want <<-\EOF &&
+	{"ROWTIME":"2024-05-01 12:00:01.000","T":"AMZN!","C":"high","I":false,"B":false,"L":false,"N":false,"P":84}
+	{"ROWTIME":"2024-05-01 12:00:20.000","T":"ASD!","C":"mid ","I":true,"B":true,"L":true,"N":false,"P":50}
+	{"ROWTIME":"2024-05-01 12:00:59.000","T":"AMZN!","C":"high","I":false,"B":false,"L":false,"N":false,"P":86}
+	{"ROWTIME":"2024-05-01 12:01:10.000","T":"ASD!","C":"mid ","I":true,"B":true,"L":true,"N":false,"P":50}
+	{"ROWTIME":"2024-05-01 12:01:30.000","T":"QXZ!","C":"low ","I":true,"B":false,"L":false,"N":true,"P":10}
+	{"ROWTIME":"2024-05-01 12:03:00.000","T":"AMZN!","C":"high","I":false,"B":false,"L":false,"N":false,"P":87}
+	EOF
+	test_cmp want out
+'
+
+test_expect_success 'tumbling window: every aggregate, NULLs skipped, ROWTIME = window end' '
+	run "CREATE STREAM D (t VARCHAR(4), n BIGINT, nc BIGINT, s DOUBLE, a DOUBLE, mi DOUBLE, ma DOUBLE, f DOUBLE, l DOUBLE, ms VARCHAR(16));
+	     CREATE PUMP P AS INSERT INTO D SELECT STREAM TICKER_SYMBOL, COUNT(*), COUNT(CHANGE), SUM(CHANGE),
+	       AVG(PRICE), MIN(PRICE), MAX(PRICE), FIRST_VALUE(PRICE), LAST_VALUE(PRICE), MAX(SECTOR)
+	     FROM SOURCE_SQL_STREAM_001
+	     GROUP BY TICKER_SYMBOL, STEP(SOURCE_SQL_STREAM_001.ROWTIME BY INTERVAL '\''60'\'' SECOND);" \
+	    --output D --rowtime >out &&
+	cat >want <<-\EOF &&
+	{"ROWTIME":"2024-05-01 12:01:00.000","T":"AMZN","N":2,"NC":2,"S":2,"A":85.255,"MI":84.51,"MA":86,"F":84.51,"L":86,"MS":"TECHNOLOGY"}
+	{"ROWTIME":"2024-05-01 12:01:00.000","T":"ASD","N":1,"NC":1,"S":3.2,"A":50,"MI":50,"MA":50,"F":50,"L":50,"MS":"FINANCIAL"}
+	{"ROWTIME":"2024-05-01 12:02:00.000","T":"ASD","N":1,"NC":1,"S":0.1,"A":50.1,"MI":50.1,"MA":50.1,"F":50.1,"L":50.1,"MS":"FINANCIAL"}
+	{"ROWTIME":"2024-05-01 12:02:00.000","T":"QXZ","N":1,"NC":0,"S":null,"A":10,"MI":10,"MA":10,"F":10,"L":10,"MS":"RETAIL"}
+	{"ROWTIME":"2024-05-01 12:04:00.000","T":"AMZN","N":1,"NC":1,"S":1,"A":87,"MI":87,"MA":87,"F":87,"L":87,"MS":"TECHNOLOGY"}
+	EOF
+	test_cmp want out
+'
+
+test_expect_success 'tumbling window: a window is emitted as soon as ROWTIME passes its end' '
+	mkfifo in.fifo &&
+	{ ksql -e "CREATE STREAM D (t VARCHAR(4), n BIGINT);
+		   CREATE PUMP P AS INSERT INTO D SELECT STREAM TICKER_SYMBOL, COUNT(*)
+		   FROM SOURCE_SQL_STREAM_001 GROUP BY TICKER_SYMBOL, FLOOR(ROWTIME TO MINUTE);" \
+		--output D --schema ticks.schema --rowtime-field ts <in.fifo >live.out & echo $! >ksql.pid; } &&
+	exec 7>in.fifo &&
+	head -n 4 ticks.json >&7 &&
+	wait_lines 2 live.out &&
+	printf "%s\n" "{\"TICKER_SYMBOL\":\"AMZN\",\"PRICE\":1}" >want1 &&
+	cat >want <<-\EOF &&
+	{"T":"AMZN","N":2}
+	{"T":"ASD","N":1}
+	EOF
+	test_cmp want live.out &&
+	tail -n 2 ticks.json >&7 &&
+	exec 7>&- &&
+	wait $(cat ksql.pid) &&
+	cat >>want <<-\EOF &&
+	{"T":"ASD","N":1}
+	{"T":"QXZ","N":1}
+	{"T":"AMZN","N":1}
+	EOF
+	test_cmp want live.out
+'
+
+test_expect_success 'tumbling window on another monotonic column: emitted when the key advances, ROWTIME = the window'"'"'s last' '
+	run "CREATE STREAM D (m TIMESTAMP, n BIGINT, s DOUBLE);
+	     CREATE PUMP P AS INSERT INTO D SELECT STREAM FLOOR(CAST(\"ts\" AS TIMESTAMP) TO MINUTE), COUNT(*), SUM(PRICE)
+	     FROM SOURCE_SQL_STREAM_001 GROUP BY FLOOR(CAST(\"ts\" AS TIMESTAMP) TO MINUTE);" --output D --rowtime >out &&
+	cat >want <<-\EOF &&
+	{"ROWTIME":"2024-05-01 12:00:59.000","M":"2024-05-01 12:00:00.000","N":3,"S":220.51}
+	{"ROWTIME":"2024-05-01 12:01:30.000","M":"2024-05-01 12:01:00.000","N":2,"S":60.1}
+	{"ROWTIME":"2024-05-01 12:03:00.000","M":"2024-05-01 12:03:00.000","N":1,"S":87}
+	EOF
+	test_cmp want out
+'
+
+test_expect_success 'tumbling window: HAVING and ROWTIME in the select list' '
+	run "CREATE STREAM D (w TIMESTAMP, t VARCHAR(4), n BIGINT);
+	     CREATE PUMP P AS INSERT INTO D SELECT STREAM ROWTIME, TICKER_SYMBOL, COUNT(*)
+	     FROM SOURCE_SQL_STREAM_001 GROUP BY TICKER_SYMBOL, FLOOR(ROWTIME TO MINUTE)
+	     HAVING COUNT(*) > 1 OR MIN(PRICE) < 20;" --output D >out &&
+	cat >want <<-\EOF &&
+	{"W":"2024-05-01 12:01:00.000","T":"AMZN","N":2}
+	{"W":"2024-05-01 12:02:00.000","T":"QXZ","N":1}
+	EOF
+	test_cmp want out
+'
+
+# The developer guide's 5-second window: rows at t1, t2, t6, t7 and three at t8.
+cat >slide.json <<'EOF'
+{"ts":"2024-05-01 00:00:01","K":"a","V":1}
+{"ts":"2024-05-01 00:00:02","K":"a","V":2}
+{"ts":"2024-05-01 00:00:06","K":"a","V":6}
+{"ts":"2024-05-01 00:00:07","K":"b","V":7}
+{"ts":"2024-05-01 00:00:08","K":"a","V":8}
+{"ts":"2024-05-01 00:00:08","K":"b","V":null}
+{"ts":"2024-05-01 00:00:08","K":"a","V":10}
+EOF
+
+test_expect_success 'sliding RANGE window: a row exactly RANGE old has left' '
+	ksql -e "CREATE STREAM D (c BIGINT, s INTEGER, mi INTEGER, ma INTEGER, f INTEGER, l INTEGER);
+		 CREATE PUMP P AS INSERT INTO D SELECT STREAM COUNT(*) OVER W, SUM(v) OVER W,
+		   MIN(v) OVER W, MAX(v) OVER W, FIRST_VALUE(v) OVER W, LAST_VALUE(v) OVER W
+		 FROM SOURCE_SQL_STREAM_001 WINDOW W AS (RANGE INTERVAL '\''5'\'' SECOND PRECEDING);" \
+		--output D --rowtime-field ts <slide.json >out &&
+	cat >want <<-\EOF &&
+	{"C":1,"S":1,"MI":1,"MA":1,"F":1,"L":1}
+	{"C":2,"S":3,"MI":1,"MA":2,"F":1,"L":2}
+	{"C":2,"S":8,"MI":2,"MA":6,"F":2,"L":6}
+	{"C":2,"S":13,"MI":6,"MA":7,"F":6,"L":7}
+	{"C":3,"S":21,"MI":6,"MA":8,"F":6,"L":8}
+	{"C":4,"S":21,"MI":6,"MA":8,"F":6,"L":null}
+	{"C":5,"S":31,"MI":6,"MA":10,"F":6,"L":10}
+	EOF
+	test_cmp want out
+'
+
+test_expect_success 'sliding ROWS window with PARTITION BY, and two windows in one query' '
+	ksql -e "CREATE STREAM D (k VARCHAR(1), v INTEGER, a2 INTEGER, n2 BIGINT, all5 BIGINT);
+		 CREATE PUMP P AS INSERT INTO D SELECT STREAM k, v, AVG(v) OVER last2, COUNT(v) OVER last2,
+		   COUNT(*) OVER (RANGE INTERVAL '\''5'\'' SECOND PRECEDING)
+		 FROM SOURCE_SQL_STREAM_001
+		 WINDOW last2 AS (PARTITION BY k ROWS 1 PRECEDING);" \
+		--output D --rowtime-field ts <slide.json >out &&
+	cat >want <<-\EOF &&
+	{"K":"a","V":1,"A2":1,"N2":1,"ALL5":1}
+	{"K":"a","V":2,"A2":1,"N2":2,"ALL5":2}
+	{"K":"a","V":6,"A2":4,"N2":2,"ALL5":2}
+	{"K":"b","V":7,"A2":7,"N2":1,"ALL5":2}
+	{"K":"a","V":8,"A2":7,"N2":2,"ALL5":3}
+	{"K":"b","V":null,"A2":7,"N2":1,"ALL5":4}
+	{"K":"a","V":10,"A2":9,"N2":2,"ALL5":5}
+	EOF
+	test_cmp want out
+'
+
+printf 'Ticker,Company\nAMZN,Amazon\nASD,SomeCompanyA\nASD,SomeCompanyB\n' >companies.csv
+
+test_expect_success 'LEFT JOIN with a reference table: the developer guide example' '
+	run "CREATE OR REPLACE STREAM \"DESTINATION_SQL_STREAM\" (ticker_symbol VARCHAR(4), \"Company\" varchar(20), price DOUBLE);
+	     CREATE OR REPLACE PUMP \"STREAM_PUMP\" AS INSERT INTO \"DESTINATION_SQL_STREAM\"
+	     SELECT STREAM ticker_symbol, \"c\".\"Company\", price FROM \"SOURCE_SQL_STREAM_001\"
+	     LEFT JOIN \"CompanyName\" as \"c\" ON \"SOURCE_SQL_STREAM_001\".ticker_symbol = \"c\".\"Ticker\";" \
+	    --reference CompanyName=companies.csv >out &&
+	cat >want <<-\EOF &&
+	{"TICKER_SYMBOL":"AMZN","Company":"Amazon","PRICE":84.51}
+	{"TICKER_SYMBOL":"ASD","Company":"SomeCompanyA","PRICE":50}
+	{"TICKER_SYMBOL":"ASD","Company":"SomeCompanyB","PRICE":50}
+	{"TICKER_SYMBOL":"AMZN","Company":"Amazon","PRICE":86}
+	{"TICKER_SYMBOL":"ASD","Company":"SomeCompanyA","PRICE":50.1}
+	{"TICKER_SYMBOL":"ASD","Company":"SomeCompanyB","PRICE":50.1}
+	{"TICKER_SYMBOL":"QXZ","Company":null,"PRICE":10}
+	{"TICKER_SYMBOL":"AMZN","Company":"Amazon","PRICE":87}
+	EOF
+	test_cmp want out
+'
+
+test_expect_success 'INNER JOIN: unmatched rows dropped, the rest of ON per match' '
+	run "CREATE STREAM D (t VARCHAR(4), c VARCHAR(20));
+	     CREATE PUMP P AS INSERT INTO D SELECT STREAM s.TICKER_SYMBOL, c.\"Company\"
+	     FROM SOURCE_SQL_STREAM_001 AS s JOIN CompanyName AS c
+	     ON c.\"Ticker\" = s.TICKER_SYMBOL AND c.\"Company\" LIKE '\''%B'\'' AND s.PRICE > 50;" \
+	    --reference CompanyName=companies.csv --output D >out &&
+	printf "%s\n" "{\"T\":\"ASD\",\"C\":\"SomeCompanyB\"}" >want &&
+	test_cmp want out
+'
+
+test_expect_success 'pumps: a chain, fan-in and fan-out; ROWTIME carried through' '
+	run "CREATE STREAM S1 (t VARCHAR(4), p DOUBLE);
+	     CREATE STREAM S2 (t VARCHAR(4), p DOUBLE);
+	     CREATE STREAM HIGH (t VARCHAR(4), p DOUBLE);
+	     CREATE STREAM PERMIN (t VARCHAR(4), n BIGINT);
+	     CREATE PUMP P1 AS INSERT INTO S1 SELECT STREAM TICKER_SYMBOL, PRICE FROM SOURCE_SQL_STREAM_001 WHERE PRICE > 60;
+	     CREATE PUMP P2 AS INSERT INTO S1 SELECT STREAM '\''LOW'\'', PRICE FROM SOURCE_SQL_STREAM_001 WHERE PRICE < 20;
+	     CREATE PUMP P3 AS INSERT INTO S2 SELECT STREAM t, p * 2 FROM S1;
+	     CREATE PUMP P4 AS INSERT INTO HIGH SELECT STREAM t, p FROM S2 WHERE p > 170;
+	     CREATE PUMP P5 AS INSERT INTO PERMIN SELECT STREAM t, COUNT(*) FROM S2 GROUP BY t, FLOOR(S2.ROWTIME TO MINUTE);" \
+	    --output HIGH=high.out --output PERMIN --rowtime >out &&
+	cat >want <<-\EOF &&
+	{"ROWTIME":"2024-05-01 12:01:00.000","T":"AMZN","N":2}
+	{"ROWTIME":"2024-05-01 12:02:00.000","T":"LOW","N":1}
+	{"ROWTIME":"2024-05-01 12:04:00.000","T":"AMZN","N":1}
+	EOF
+	test_cmp want out &&
+	cat >want <<-\EOF &&
+	{"ROWTIME":"2024-05-01 12:00:59.000","T":"AMZN","P":172}
+	{"ROWTIME":"2024-05-01 12:03:00.000","T":"AMZN","P":174}
+	EOF
+	test_cmp want high.out
+'
+
+test_expect_success 'error_stream: division by zero, an unparsable record, a late row; processing goes on' '
+	{ head -n 2 ticks.json && echo "not json" &&
+	  echo "{\"ts\":\"2024-05-01 11:00:00\",\"TICKER_SYMBOL\":\"OLD\",\"CHANGE\":0,\"PRICE\":1}" &&
+	  sed -n 3p ticks.json; } >mixed.json &&
+	ksql -e "CREATE STREAM D (t VARCHAR(4), r DOUBLE);
+		 CREATE PUMP P AS INSERT INTO D SELECT STREAM TICKER_SYMBOL, PRICE / (CHANGE + 0.5) FROM SOURCE_SQL_STREAM_001;" \
+		--output D --schema ticks.schema --rowtime-field ts <mixed.json >out 2>err.raw &&
+	cat >want <<-\EOF &&
+	{"T":"ASD","R":13.513513513513512}
+	{"T":"AMZN","R":28.666666666666668}
+	EOF
+	test_cmp want out &&
+	noclock <err.raw >err &&
+	cat >want <<-\EOF &&
+	{"ERROR_LEVEL":"ERROR","ERROR_NAME":"DIVISION_BY_ZERO","MESSAGE":"division by zero","DATA_ROWTIME":"2024-05-01 12:00:01.000","DATA_ROW":"7b227473223a22323032342d30352d30312031323a30303a3031222c225449434b45525f53594d424f4c223a22414d5a4e222c22534543544f52223a22544543484e4f4c4f4759222c224348414e4745223a2d302e352c225052494345223a38342e35317d","PUMP_NAME":"P"}
+	{"ERROR_LEVEL":"ERROR","ERROR_NAME":"UNABLE_TO_PARSE","MESSAGE":"record is not JSON: unexpected character at byte 0","DATA_ROWTIME":null,"DATA_ROW":"6e6f74206a736f6e","PUMP_NAME":null}
+	{"ERROR_LEVEL":"ERROR","ERROR_NAME":"LATE_ROW","MESSAGE":"ROWTIME 2024-05-01 11:00:00.000 is before the last ROWTIME 2024-05-01 12:00:20.000 of SOURCE_SQL_STREAM_001","DATA_ROWTIME":"2024-05-01 11:00:00.000","DATA_ROW":"7b227473223a22323032342d30352d30312031313a30303a3030222c225449434b45525f53594d424f4c223a224f4c44222c224348414e4745223a302c225052494345223a317d","PUMP_NAME":null}
+	EOF
+	test_cmp want err
+'
+
+test_expect_success '--errors FILE: error rows appended there, stderr quiet' '
+	ksql -e "CREATE STREAM D (t VARCHAR(4));
+		 CREATE PUMP P AS INSERT INTO D SELECT STREAM TICKER_SYMBOL FROM SOURCE_SQL_STREAM_001;" \
+		--output D --schema ticks.schema --rowtime-field ts --errors errs.json <mixed.json >out 2>err &&
+	test_line_count = 3 out &&
+	test ! -s err &&
+	test_line_count = 2 errs.json &&
+	grep -c UNABLE_TO_PARSE errs.json >n && echo 1 >want && test_cmp want n
+'
+
+test_expect_success 'output formats: csv, tsv and an aligned table' '
+	q="CREATE STREAM D (t VARCHAR(4), p DOUBLE, s VARCHAR(16));
+	   CREATE PUMP P AS INSERT INTO D SELECT STREAM TICKER_SYMBOL, PRICE, SECTOR FROM SOURCE_SQL_STREAM_001 WHERE PRICE < 51;" &&
+	run "$q" --output D -o csv >out &&
+	cat >want <<-\EOF &&
+	T,P,S
+	ASD,50,FINANCIAL
+	ASD,50.1,FINANCIAL
+	QXZ,10,RETAIL
+	EOF
+	test_cmp want out &&
+	run "$q" --output D -o tsv --rowtime >out &&
+	printf "ROWTIME\tT\tP\tS\n2024-05-01 12:00:20.000\tASD\t50\tFINANCIAL\n2024-05-01 12:01:10.000\tASD\t50.1\tFINANCIAL\n2024-05-01 12:01:30.000\tQXZ\t10\tRETAIL\n" >want &&
+	test_cmp want out &&
+	ksql -e "SELECT TICKER_SYMBOL, PRICE FROM SOURCE_SQL_STREAM_001 WHERE PRICE < 51" \
+		--schema ticks.schema -o table <ticks.json >out &&
+	cat >want <<-\EOF &&
+	TICKER_SYMBOL | PRICE
+	--------------+------
+	ASD           |    50
+	ASD           |  50.1
+	QXZ           |    10
+	EOF
+	test_cmp want out
+'
+
+test_expect_success 'ad-hoc: GROUP BY without a time key, HAVING, ORDER BY, LIMIT, DISTINCT, COUNT(DISTINCT)' '
+	ksql -e "SELECT SECTOR, COUNT(*) AS n, SUM(PRICE) AS total FROM SOURCE_SQL_STREAM_001
+		 GROUP BY SECTOR HAVING COUNT(*) > 1 ORDER BY total DESC" --schema ticks.schema <ticks.json >out &&
+	cat >want <<-\EOF &&
+	{"SECTOR":"TECHNOLOGY","N":3,"TOTAL":257.51}
+	{"SECTOR":"FINANCIAL","N":2,"TOTAL":100.1}
+	EOF
+	test_cmp want out &&
+	ksql -e "SELECT DISTINCT SECTOR FROM SOURCE_SQL_STREAM_001 ORDER BY 1 LIMIT 2" \
+		--schema ticks.schema <ticks.json >out &&
+	printf "%s\n" "{\"SECTOR\":\"FINANCIAL\"}" "{\"SECTOR\":\"RETAIL\"}" >want &&
+	test_cmp want out &&
+	ksql -e "SELECT COUNT(*), COUNT(DISTINCT TICKER_SYMBOL), MAX(CHANGE) FROM SOURCE_SQL_STREAM_001" \
+		--schema ticks.schema <ticks.json >out &&
+	printf "%s\n" "{\"COUNT(*)\":6,\"COUNT(DISTINCT TICKER_SYMBOL)\":3,\"MAX(CHANGE)\":3.2}" >want &&
+	test_cmp want out &&
+	ksql -e "SELECT TICKER_SYMBOL FROM SOURCE_SQL_STREAM_001 LIMIT 2" --schema ticks.schema <ticks.json >out &&
+	test_line_count = 2 out
+'
+
+test_expect_success 'CSV input with --format csv and a discovered schema' '
+	printf "a,1,2024-05-01 10:00:00\nb,2,2024-05-01 10:00:30\na,3,2024-05-01 10:01:00\n" >in.csv &&
+	ksql -e "SELECT COL1, SUM(COL2) AS s FROM SOURCE_SQL_STREAM_001 GROUP BY COL1" --format csv <in.csv >out &&
+	printf "%s\n" "{\"COL1\":\"a\",\"S\":4}" "{\"COL1\":\"b\",\"S\":2}" >want &&
+	test_cmp want out
+'
+
+test_expect_success '--explain prints the plan and reads nothing more' '
+	run "CREATE STREAM D (t VARCHAR(4), n BIGINT);
+	     CREATE PUMP P AS INSERT INTO D SELECT STREAM s.TICKER_SYMBOL, COUNT(*)
+	     FROM SOURCE_SQL_STREAM_001 AS s LEFT JOIN CompanyName AS c ON c.\"Ticker\" = s.TICKER_SYMBOL
+	     WHERE s.PRICE > 1 GROUP BY s.TICKER_SYMBOL, STEP(s.ROWTIME BY INTERVAL '\''10'\'' SECOND);" \
+	    --reference CompanyName=companies.csv --output D --explain >out &&
+	cat >want <<-\EOF &&
+	pump P: insert into D (T, N)
+	  project: TICKER_SYMBOL, COUNT(*)
+	    tumbling aggregate: group by S.TICKER_SYMBOL, STEP(S.ROWTIME BY INTERVAL '\''10'\'' SECOND); aggregates COUNT(*); window 10000 ms of ROWTIME, emitted at its end
+	      filter: S.PRICE > 1
+	        left join CompanyName (3 rows): hash on 1 key, ON C."Ticker" = S.TICKER_SYMBOL
+	          scan SOURCE_SQL_STREAM_001 (input stdin, json): TICKER_SYMBOL VARCHAR(4), PRICE DOUBLE
+	output D -> -
+	EOF
+	test_cmp want out
+'
+
+test_expect_success 'an empty input is an empty output' '
+	ksql -e "CREATE STREAM D (t VARCHAR(4)); CREATE PUMP P AS INSERT INTO D SELECT STREAM TICKER_SYMBOL FROM SOURCE_SQL_STREAM_001;" \
+		--output D --schema ticks.schema </dev/null >out &&
+	test ! -s out
+'
+
+# bind_fails 'message' SQL: the binder's golden error, exit 65.
+bind_fails() {
+	fails_with 65 "ksql: -e:$1" ksql -e "$2" --schema ticks.schema </dev/null
+}
+
+test_expect_success 'binder errors name the position: unknown, ambiguous, types' '
+	bind_fails "1:74: unknown column '\''PRICEX'\''" \
+		"CREATE STREAM D (p DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM PRICEX FROM SOURCE_SQL_STREAM_001;" &&
+	bind_fails "1:85: unknown stream '\''NOPE'\''" \
+		"CREATE STREAM D (p DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM PRICE FROM NOPE;" &&
+	bind_fails "1:30: unknown stream '\''NOPE'\''" \
+		"CREATE PUMP P AS INSERT INTO NOPE SELECT STREAM PRICE FROM SOURCE_SQL_STREAM_001;" &&
+	bind_fails "1:74: ambiguous column '\''Company'\''" \
+		"CREATE STREAM D (c DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM \"Company\" FROM SOURCE_SQL_STREAM_001 JOIN C1 ON 1 = 1 JOIN C2 ON 1 = 1;" --reference C1=companies.csv --reference C2=companies.csv 2>/dev/null ||
+	fails_with 65 "ksql: -e:1:74: ambiguous column '\''Company'\''" ksql -e \
+		"CREATE STREAM D (c DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM \"Company\" FROM SOURCE_SQL_STREAM_001 JOIN C1 ON 1 = 1 JOIN C2 ON 1 = 1;" \
+		--reference C1=companies.csv --reference C2=companies.csv --schema ticks.schema </dev/null &&
+	bind_fails "1:74: cannot insert VARCHAR(4) into column '\''P'\'' of type DOUBLE" \
+		"CREATE STREAM D (p DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM TICKER_SYMBOL FROM SOURCE_SQL_STREAM_001;" &&
+	bind_fails "1:60: INSERT INTO '\''D'\'' has 1 columns but the SELECT has 2" \
+		"CREATE STREAM D (p DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM PRICE, CHANGE FROM SOURCE_SQL_STREAM_001;" &&
+	bind_fails "1:113: WHERE must be BOOLEAN, not DOUBLE" \
+		"CREATE STREAM D (p DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM PRICE FROM SOURCE_SQL_STREAM_001 WHERE PRICE;"
+'
+
+test_expect_success 'binder errors: aggregates and streaming GROUP BY / ORDER BY rules' '
+	bind_fails "1:74: aggregate '\''COUNT'\'' in a streaming query needs GROUP BY with a monotonic time key, or OVER a window" \
+		"CREATE STREAM D (n BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM COUNT(*) FROM SOURCE_SQL_STREAM_001;" &&
+	bind_fails "1:119: a streaming GROUP BY needs a monotonic time key, such as STEP(ROWTIME BY INTERVAL '\''60'\'' SECOND) or FLOOR(ROWTIME TO MINUTE)" \
+		"CREATE STREAM D (n BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM COUNT(*) FROM SOURCE_SQL_STREAM_001 GROUP BY SECTOR;" &&
+	bind_fails "1:74: column '\''PRICE'\'' is neither grouped nor aggregated" \
+		"CREATE STREAM D (n DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM PRICE FROM SOURCE_SQL_STREAM_001 GROUP BY FLOOR(ROWTIME TO MINUTE);" &&
+	bind_fails "1:78: aggregates cannot be nested" \
+		"CREATE STREAM D (n BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM MAX(COUNT(*)) FROM SOURCE_SQL_STREAM_001 GROUP BY FLOOR(ROWTIME TO MINUTE);" &&
+	bind_fails "1:116: ORDER BY in a pump is not supported" \
+		"CREATE STREAM D (n DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM PRICE FROM SOURCE_SQL_STREAM_001 ORDER BY PRICE;" &&
+	bind_fails "1:74: unknown window '\''W'\''" \
+		"CREATE STREAM D (n DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM MIN(PRICE) OVER W FROM SOURCE_SQL_STREAM_001;"
+'
+
+test_expect_success 'usage errors' '
+	test_must_fail --status=64 ksql </dev/null 2>err &&
+	grep "give the SQL with one of -f FILE and -e SQL" err &&
+	test_must_fail --status=64 ksql -e "CREATE STREAM D (t VARCHAR(4)); CREATE PUMP P AS INSERT INTO D SELECT STREAM TICKER_SYMBOL FROM SOURCE_SQL_STREAM_001;" \
+		--schema ticks.schema --output NOPE </dev/null 2>err &&
+	grep "^ksql: --output: no stream '\''NOPE'\'' in the application" err &&
+	fails_with 66 "ksql: file '\''nope.sql'\'': No such file or directory" ksql -f nope.sql
+'
+
+test_done
