@@ -990,11 +990,6 @@ int kv_writer_write(struct kv_writer *w, struct kv_fragment *f,
 			v[i].iov_len -= (size_t)got;
 		}
 	}
-#ifdef SYNC_FILE_RANGE_WRITE
-	/* Start writeback now, so the fsync at commit has less to wait for. */
-	if (!rc)
-		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-#endif
 	if (close(fd) && !rc)
 		rc = kc_error_errno(e, KC_EIO, errno, "cannot write '%s/%s'",
 				    w->frag_path, name);
