@@ -47,6 +47,8 @@ void ks_lex_init(struct ks_lexer *lx, const char *text, size_t n,
 {
 	lx->p = text;
 	lx->end = text + n;
+	if (n >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+		lx->p += 3; /* a UTF-8 byte order mark */
 	lx->pos.line = 1;
 	lx->pos.col = 1;
 	lx->arena = arena;

@@ -182,16 +182,30 @@ static int is_name(const struct ks_token *t)
 	       (t->kind == KS_TK_IDENT && !ks_lex_reserved(t->text));
 }
 
-static const char *parse_name(struct parser *p, const char *what,
-			      const char *ctx)
+/*
+ * A name where one is declared or expected alone (stream, column, alias,
+ * pump); a reserved word there gets a hint to quote it, unless plain.
+ */
+static const char *name_or_hint(struct parser *p, const char *what,
+				const char *ctx, int plain)
 {
 	const struct ks_token *t = cur(p);
 	const char *s = t->text;
 
+	if (!plain && t->kind == KS_TK_IDENT && ks_lex_reserved(s))
+		fail(p, t->pos, "expected %s%s%s, found reserved word '%.*s' "
+		     "(write \"%s\" to use it as a name)", what, ctx ? " " : "",
+		     ctx ? ctx : "", (int)t->srclen, t->src, s);
 	if (!is_name(t))
 		expected(p, what, ctx);
 	advance(p);
 	return s;
+}
+
+static const char *parse_name(struct parser *p, const char *what,
+			      const char *ctx)
+{
+	return name_or_hint(p, what, ctx, 0);
 }
 
 /* "printf into the arena", for message contexts. */
@@ -899,8 +913,8 @@ close:
 			e->over =
 				parse_window_spec(p, NULL, opos, "after OVER");
 		else
-			e->over_name = parse_name(p, "a window name or '('",
-						  "after OVER");
+			e->over_name = name_or_hint(p, "a window name or '('",
+						    "after OVER", 1);
 	}
 	return e;
 }
@@ -1057,8 +1071,8 @@ static struct ks_expr *parse_primary(struct parser *p)
 	advance(p);
 	if (accept(p, KS_TK_DOT)) {
 		e->qual = name;
-		e->name = parse_name(p, "a column name",
-				     afmt(p, "after '%.64s.'", name));
+		e->name = name_or_hint(p, "a column name",
+				       afmt(p, "after '%.64s.'", name), 1);
 		if (cur(p)->kind == KS_TK_DOT)
 			fail(p, cur(p)->pos,
 			     "a column name has at most one qualifier");

@@ -848,6 +848,10 @@ static void test_statements(void)
 		  "non-reserved words as names");
 	check_sql("SELECT TABLE FROM TABLE", "SELECT TABLE FROM TABLE",
 		  "TABLE as a name");
+	check_sql("\xEF\xBB\xBFSELECT a FROM s", "SELECT A FROM S",
+		  "a UTF-8 byte order mark is skipped");
+	check_error("\xEF\xBB\xBFSELECT a FROM s WHERE", "1:22: expected "
+		    "an expression, found end of input");
 }
 
 static void test_positions(void)
@@ -916,6 +920,9 @@ static void test_errors(void)
 		    "found end of input");
 	check_error("SELECT a FROM", "1:14: expected a stream or table name "
 		    "after FROM, found end of input");
+	check_error("SELECT a FROM order", "1:15: expected a stream or table "
+		    "name after FROM, found reserved word 'order' (write "
+		    "\"ORDER\" to use it as a name)");
 	check_error("SELECT a b c FROM s", "1:12: expected FROM after the "
 		    "select list, found 'c'");
 	check_error("SELECT a FROM s /* never closed", "1:17: unterminated "
@@ -995,7 +1002,11 @@ static void test_errors(void)
 	check_error("CREATE STREAM s ()", "1:18: expected a column name in "
 		    "the column list of stream 'S', found ')'");
 	check_error("CREATE STREAM select (a INT)", "1:15: expected a stream "
-		    "name after CREATE STREAM, found 'select'");
+		    "name after CREATE STREAM, found reserved word 'select' "
+		    "(write \"SELECT\" to use it as a name)");
+	check_error("CREATE STREAM s (a INT, end INT)", "1:25: expected a "
+		    "column name in the column list of stream 'S', found "
+		    "reserved word 'end' (write \"END\" to use it as a name)");
 	check_error("SELECT CAST(x AS TIME) FROM s", "1:18: type TIME is not "
 		    "supported");
 	check_error("SELECT CAST(x INT) FROM s", "1:15: expected AS after the "
