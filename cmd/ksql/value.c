@@ -115,6 +115,7 @@ int ks_rowerr_set(struct ks_rowerr *e, const char *name, const char *fmt, ...)
 /* ---- type names ---- */
 
 __extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
 
 static const char *const type_names[] = {
 	"NULL", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT",
@@ -1248,8 +1249,6 @@ static uint64_t mix64(uint64_t h)
 	return h;
 }
 
-__extension__ typedef unsigned __int128 u128;
-
 static uint64_t mum(uint64_t a, uint64_t b)
 {
 	u128 r = (u128)a * b;
@@ -1267,9 +1266,17 @@ static uint64_t hash_bytes(const char *p, size_t n)
 		p += 8;
 		n -= 8;
 	}
-	if (n) {
-		w = 0;
-		memcpy(&w, p, n);
+	if (n >= 4) { /* two overlapping 4-byte loads, as wyhash */
+		uint32_t lo, hi;
+
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + n - 4, 4);
+		w = ((uint64_t)hi << 32) | lo;
+		h = mum(h ^ w ^ ((uint64_t)n << 59), 0xe7037ed1a0b428dbULL);
+	} else if (n) {
+		w = (uint64_t)(unsigned char)p[0] |
+		    ((uint64_t)(unsigned char)p[n >> 1] << 8) |
+		    ((uint64_t)(unsigned char)p[n - 1] << 16);
 		h = mum(h ^ w ^ ((uint64_t)n << 59), 0xe7037ed1a0b428dbULL);
 	}
 	return mix64(h);
@@ -1462,6 +1469,87 @@ static size_t layout(int neg, const char *dig, int k, int pt, char *out)
 }
 
 /*
+ * The 17 significant digits of x (1e-6 <= x < 1e21, where the fast path
+ * found no shorter form) by exact integer arithmetic: x = m·2^e, and
+ * round(x·10^k) is computed in 128 bits with ties to even, the correctly
+ * rounded 17-digit decimal, which always reads back as x. A 16-digit form
+ * the fast path could not try (its digits exceed 2^53) is tried with
+ * strtod. Returns the digit count (trailing zeros dropped); *pt is the
+ * decimal point position.
+ */
+static size_t digits17(double x, char *dig, int *pt)
+{
+	const u128 lim_lo = (u128)10000000000000000ULL,
+		   lim_hi = (u128)100000000000000000ULL;
+	int ex, k, i;
+	double fr = frexp(x, &ex); /* x = fr·2^ex, 0.5 <= fr < 1 */
+	uint64_t m = (uint64_t)ldexp(fr, 53);
+	int e = ex - 53;
+	u128 q = 0;
+	size_t n;
+
+	k = 16 - (int)floor(log10(x));
+	for (i = 0; i < 3; i++) {
+		u128 num, den, r;
+
+		if (k >= 0) {
+			num = (u128)m * (u128)p10[k > 18 ? 18 : k];
+			if (k > 18)
+				num *= (u128)p10[k - 18];
+			den = 1;
+		} else {
+			num = m;
+			den = (u128)p10[-k];
+		}
+		if (e >= 0)
+			num <<= e;
+		else
+			den <<= -e;
+		q = num / den;
+		r = num - q * den;
+		if (r * 2 > den || (r * 2 == den && (q & 1)))
+			q++;
+		if (q >= lim_hi)
+			k--;
+		else if (q < lim_lo)
+			k++;
+		else
+			break;
+	}
+	for (i = 16; i >= 0; i--) {
+		dig[i] = (char)('0' + (int)(q % 10));
+		q /= 10;
+	}
+	n = 17;
+	*pt = 17 - k;
+	if (memcmp(dig, "9007199254740992", 16) >= 0) {
+		/* 16 digits above 2^53: try rounding to 16 */
+		char buf[40], d16[17];
+		uint64_t v = 0;
+		int j;
+
+		for (j = 0; j < 16; j++)
+			v = v * 10 + (uint64_t)(dig[j] - '0');
+		if (dig[16] >= '5')
+			v++;
+		if (v < 10000000000000000ULL) {
+			for (j = 15; j >= 0; j--) {
+				d16[j] = (char)('0' + v % 10);
+				v /= 10;
+			}
+			snprintf(buf, sizeof(buf), "%.16se%d", d16, *pt - 16);
+			if (strtod(buf, NULL) == x) {
+				memcpy(dig, d16, 16);
+				n = 16;
+			}
+		}
+	}
+	while (n > 1 && dig[n - 1] == '0')
+		n--;
+	return n;
+}
+
+/*
  * Shortest round-trip text, laid out as JavaScript prints numbers ("12",
  * "84.51", "0.000001", "1e-7", "1e+21"). The fast path tries k = 0, 1,
  * ... decimals: r = round(|d| * 10^k) below 2^53 is exact, and r / 10^k
@@ -1497,11 +1585,16 @@ size_t ks_fmt_double(double d, int real, char out[40])
 			t = ad * p10d[k];
 			if (t >= 9007199254740992.0)
 				break;
-			r = nearbyint(t);
+			r = (double)(uint64_t)(t + 0.5);
 			if (real ? (float)(r / p10d[k]) == fa :
 				   r / p10d[k] == ad)
 				return fmt_fixed(d < 0, (uint64_t)r, k, out);
 		}
+	}
+	if (!real && ad >= 1e-6 && ad < 1e21) {
+		size_t n = digits17(ad, dig, &e);
+
+		return layout(d < 0, dig, (int)n, e, out);
 	}
 	prec = real ? 6 : ad < 2.2250738585072014e-308 ? 1 : 15;
 	for (; prec < 17; prec++) {
@@ -1649,7 +1742,19 @@ static void json_escape(struct kc_buf *out, const char *p, size_t n)
 {
 	size_t i, start = 0;
 
-	kc_buf_grow(out, n);
+	kc_buf_grow(out, n + 2);
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch < 0x20 || ch == '"' || ch == '\\')
+			break;
+	}
+	if (i == n) { /* nothing to escape: one copy */
+		memcpy(out->data + out->len, p, n);
+		out->len += n;
+		out->data[out->len] = '\0';
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)p[i];
 
@@ -2352,6 +2457,31 @@ static int seg_suffix(const struct like_seg *g, const char *s, size_t n,
 	return 1;
 }
 
+/*
+ * The first occurrence of needle in hay: memchr and memcmp for short
+ * needles (at most 16 comparisons per byte), memmem's two-way search,
+ * linear in the worst case, for longer ones.
+ */
+static const char *find(const char *hay, size_t n, const char *needle,
+			size_t k)
+{
+	const char *p = hay, *end = hay + n;
+
+	if (!k)
+		return hay;
+	if (k > 16)
+		return memmem(hay, n, needle, k);
+	while ((size_t)(end - p) >= k) {
+		p = memchr(p, needle[0], (size_t)(end - p) - k + 1);
+		if (!p)
+			return NULL;
+		if (!memcmp(p, needle, k))
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 int ks_like_match(const struct ks_like *l, const char *s, size_t n)
 {
 	size_t pos = 0, i = 0, last = l->nseg, e;
@@ -2372,9 +2502,7 @@ int ks_like_match(const struct ks_like *l, const char *s, size_t n)
 		const struct like_seg *g = &l->seg[i];
 
 		if (!g->has_any) {
-			const char *f = g->n ? memmem(s + pos, n - pos, g->lit,
-						      g->n) :
-					       s + pos;
+			const char *f = find(s + pos, n - pos, g->lit, g->n);
 
 			if (!f)
 				return 0;
