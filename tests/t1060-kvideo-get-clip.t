@@ -68,7 +68,12 @@ test_expect_success 'H.264 + AAC: both tracks copied, the clip decodes without a
 	printf "h264\naac\n" >want && test_cmp want got &&
 	hashes av.mkv >want && hashes c.mp4 >got && test_cmp want got &&
 	hashes av.mkv a:0 >want && hashes c.mp4 a:0 >got && test_cmp want got &&
-	ffmpeg -nostdin -v error -i c.mp4 -f null - 2>err && test ! -s err
+	ffmpeg -nostdin -v error -i c.mp4 -f null - 2>err && test ! -s err &&
+	ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,duration_time \
+		-of csv=p=0 c.mp4 | sed \$d >got &&
+	ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,duration_time \
+		-of csv=p=0 av.mkv | sed \$d >want &&
+	test_line_count = 249 want && test_cmp want got
 '
 
 test_expect_success 'the whole stream by server timestamps' '

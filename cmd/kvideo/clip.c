@@ -375,9 +375,8 @@ int kv_cmd_get_clip(int argc, char **argv)
 	struct piece *pieces;
 	size_t *idx = NULL, n = 0, i, npieces = 0;
 	uint64_t bytes = 0, used = 0;
-	int64_t prev_end = INT64_MIN, last_dts[KV_AVFRAG_MAX_STREAMS];
+	int64_t last_dts[KV_AVFRAG_MAX_STREAMS], base = 0, adj = 0;
 	int lsize[KV_AVFRAG_MAX_STREAMS];
-	enum kv_avfrag_time mode = KV_AVFRAG_PRODUCER;
 	int rc, s, header = 0;
 	char *root;
 	char a[40], b[40];
@@ -413,14 +412,17 @@ int kv_cmd_get_clip(int argc, char **argv)
 		if (i > 0 && bytes + f->size > o.max_bytes)
 			break;
 		bytes += f->size;
-		/* Producer times that overlap: lay fragments end to end. */
-		if (f->producer_ms < prev_end)
-			mode = KV_AVFRAG_CONTIGUOUS;
-		prev_end = f->producer_ms + f->duration_ms;
 	}
 	npieces = i;
 
-	kv_avfrag_init(&af, mode);
+	/*
+	 * Stored fragments carry their producer times as timecodes: the clip
+	 * keeps them (less the first one), gaps included. A fragment that
+	 * would go back in time (another ingest session's overlapping
+	 * producer times) is moved after the one before it, as an MP4 track
+	 * has one timeline.
+	 */
+	kv_avfrag_init(&af, KV_AVFRAG_PRODUCER);
 	pkt = av_packet_alloc();
 	if (!pkt)
 		failf(KC_EFAIL, "out of memory");
@@ -460,10 +462,21 @@ int kv_cmd_get_clip(int argc, char **argv)
 			      o.cli.stream, f->number);
 		}
 		used++;
+		if (used == 1)
+			base = af.frag_start - af.shift;
+		for (s = 0; s < af.nb_streams; s++) {
+			int64_t first = af.first[s] - af.shift - base + adj;
+
+			if (af.first[s] != INT64_MAX && last_dts[s] != INT64_MIN &&
+			    first <= last_dts[s])
+				adj += last_dts[s] + 1 - first;
+		}
 		while ((rc = kv_avfrag_read(&af, pkt, &e)) == 0) {
 			AVStream *st = oc->streams[pkt->stream_index];
 
 			s = pkt->stream_index;
+			pkt->dts += adj - af.shift - base;
+			pkt->pts += adj - af.shift - base;
 			if (af.par[s]->codec_type == AVMEDIA_TYPE_VIDEO &&
 			    !frame_parses(pkt, lsize[s]))
 				failf(KC_EDATA, "video stream '%s': InvalidMediaFrame: "

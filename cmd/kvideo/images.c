@@ -438,16 +438,20 @@ static int cursor_open(struct cursor *c, struct kv_video *v,
 	return 0;
 }
 
-static int64_t frame_time(const AVFrame *f)
+/*
+ * A frame's time as stored: stored fragments carry their producer
+ * timestamps as Matroska timecodes, and avfrag moved them by its shift.
+ */
+static int64_t frame_time(const struct cursor *c, const AVFrame *f)
 {
-	return f->best_effort_timestamp != AV_NOPTS_VALUE
-	       ? f->best_effort_timestamp : f->pts;
+	return (f->best_effort_timestamp != AV_NOPTS_VALUE
+		? f->best_effort_timestamp : f->pts) - c->af.shift;
 }
 
 /*
- * Decodes forward until the frame shown at target (ms on the fragment's
- * timeline, 0 = its start) is known and returns it (owned by c), or NULL
- * when the fragment gives none (e filled).
+ * Decodes forward until the frame shown at target (a producer time in ms)
+ * is known and returns it (owned by c), or NULL when the fragment gives
+ * none (e filled).
  */
 static const AVFrame *cursor_frame_at(struct cursor *c, int64_t target,
 				      struct kc_error *e)
@@ -457,7 +461,7 @@ static const AVFrame *cursor_frame_at(struct cursor *c, int64_t target,
 
 	for (;;) {
 		if (c->next) {
-			if (frame_time(c->next) > target)
+			if (frame_time(c, c->next) > target)
 				break;
 			av_frame_free(&c->cur);
 			c->cur = c->next;
@@ -723,7 +727,8 @@ int kv_cmd_get_images(int argc, char **argv)
 				error = "MEDIA_ERROR";
 			}
 			cursor_close(&cur);
-		} else if (!(fr = cursor_frame_at(&cur, t - c->start, &e)) ||
+		} else if (!(fr = cursor_frame_at(&cur, f->producer_ms +
+						  (t - c->start), &e)) ||
 			   encode_image(&sws, fr, &img, &e)) {
 			kc_cli_warn(&o.cli, &e);
 			error = "MEDIA_ERROR";
