@@ -480,8 +480,12 @@ static void discover_input(struct ks_input *in)
 	ks_discovery_free(d);
 	if (rc) {
 		if (!in->nsamples && in->done) {
-			/* no records at all: nothing to discover or run */
-			in->has_schema = 0;
+			/* No records at all: no columns. A query that needs
+			 * none (COUNT(*)) still runs; any other ends quietly. */
+			memset(&in->schema, 0, sizeof(in->schema));
+			in->schema.format = opts.format;
+			in->has_schema = 1;
+			in->empty = 1;
 			return;
 		}
 		kc_error_prefix(&e, "input '%s': ", in->name);
@@ -891,9 +895,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < plan.ninputs; i++) {
 		open_input(plan.inputs[i]);
 		load_schema(plan.inputs[i]);
-		if (!plan.inputs[i]->has_schema)
-			return 0; /* an empty input without a schema */
-		rowtime_column(plan.inputs[i]);
+		if (!plan.inputs[i]->empty)
+			rowtime_column(plan.inputs[i]);
 	}
 	/* reference tables */
 	for (i = 0; i < opts.nrefs; i++) {
@@ -905,8 +908,12 @@ int main(int argc, char **argv)
 					  sizeof(*plan.tables));
 		plan.tables[plan.ntables++] = t;
 	}
-	if (ks_bind(&plan, &script, &pe))
+	if (ks_bind(&plan, &script, &pe)) {
+		for (i = 0; i < plan.ninputs; i++)
+			if (plan.inputs[i]->empty)
+				return 0;
 		sql_error(&script, &pe);
+	}
 	for (i = 0; i < plan.ninputs; i++) {
 		struct ks_input *in = plan.inputs[i];
 		struct ks_stream *s = in->stream;

@@ -329,7 +329,12 @@ int ks_plan_record(struct ks_plan *p, struct ks_input *in, const char *data,
 			goto done;
 		}
 	} else if (m && m->shard_id && m->shard_id[0]) {
+		/* Shards are read in turn, so arrival times interleave: as
+		 * KDA stamps a row when it enters the in-application stream,
+		 * ROWTIME is the arrival time, never less than the last. */
 		t = m->arrival_ms;
+		if (s->has_rows && t < s->last_rowtime)
+			t = s->last_rowtime;
 	} else {
 		t = in->read_ms;
 		if (s->has_rows && t < s->last_rowtime)

@@ -353,6 +353,7 @@ struct ks_input {
 	struct ks_source *src;
 	int rowtime_col;        /* schema column holding --rowtime-field, -1 */
 	int hidden;             /* 1: that column was added, it is the last */
+	int empty;              /* no records to discover a schema from */
 	struct ks_value *row;   /* the stream row being filled */
 	int done;
 	int consumer;           /* checkpoints */
