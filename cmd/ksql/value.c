@@ -1469,81 +1469,107 @@ static size_t layout(int neg, const char *dig, int k, int pt, char *out)
 }
 
 /*
- * The 17 significant digits of x (1e-6 <= x < 1e21, where the fast path
- * found no shorter form) by exact integer arithmetic: x = m·2^e, and
- * round(x·10^k) is computed in 128 bits with ties to even, the correctly
- * rounded 17-digit decimal, which always reads back as x. A 16-digit form
- * the fast path could not try (its digits exceed 2^53) is tried with
- * strtod. Returns the digit count (trailing zeros dropped); *pt is the
- * decimal point position.
+ * Exact decimal digits. x = m·2^e with an mbits-bit mantissa (53 for a
+ * double, 24 for a float). For a precision P, q = round(x·10^k) with ties
+ * to even, k chosen so that q has P digits, is computed in 128 bits:
+ * x·10^k = N/Dn with N = m·10^max(k,0)·2^max(e,0) and Dn =
+ * 10^max(-k,0)·2^max(-e,0). The decimal q·10^-k reads back as x when it
+ * lies within half an ulp: 2|q·Dn - N| <= W with W = 10^max(k,0) ·
+ * 2^max(e,0) (ties only for an even m; half that below the smallest
+ * mantissa, where the gap below is half as wide). All values stay below
+ * 2^127 for 1e-6 <= x < 1e21.
  */
-static size_t digits17(double x, char *dig, int *pt)
+struct exact {
+	uint64_t m;
+	int e, mbits;
+};
+
+static void exact_init(struct exact *x, double v, int mbits)
 {
-	const u128 lim_lo = (u128)10000000000000000ULL,
-		   lim_hi = (u128)100000000000000000ULL;
-	int ex, k, i;
-	double fr = frexp(x, &ex); /* x = fr·2^ex, 0.5 <= fr < 1 */
-	uint64_t m = (uint64_t)ldexp(fr, 53);
-	int e = ex - 53;
-	u128 q = 0;
+	int ex;
+	double fr = frexp(v, &ex); /* v = fr·2^ex, 0.5 <= fr < 1 */
+
+	x->m = (uint64_t)ldexp(fr, mbits);
+	x->e = ex - mbits;
+	x->mbits = mbits;
+}
+
+static u128 pow10_u(int k)
+{
+	return k > 18 ? (u128)p10[18] * (u128)p10[k - 18] : (u128)p10[k];
+}
+
+/* N and Dn of x·10^k. */
+static void exact_frac(const struct exact *x, int k, u128 *n, u128 *dn)
+{
+	*n = (u128)x->m * (k > 0 ? pow10_u(k) : 1);
+	*dn = k < 0 ? pow10_u(-k) : 1;
+	if (x->e >= 0)
+		*n <<= x->e;
+	else
+		*dn <<= -x->e;
+}
+
+/* Whether q·10^-k reads back as x. */
+static int exact_ok(const struct exact *x, uint64_t q, int k)
+{
+	u128 n, dn, qd, diff, w;
+	int below;
+
+	exact_frac(x, k, &n, &dn);
+	qd = (u128)q * dn;
+	below = qd < n;
+	diff = below ? n - qd : qd - n;
+	w = (k > 0 ? pow10_u(k) : 1) << (x->e > 0 ? x->e : 0);
+	if (below && x->m == (uint64_t)1 << (x->mbits - 1))
+		diff *= 2; /* the gap below a power of two is half */
+	diff *= 2;
+	return diff < w || (diff == w && !(x->m & 1));
+}
+
+/*
+ * The shortest digits of v (1e-6 <= v < 1e21) among precisions pmin..pmax
+ * (any shorter form is found at pmin as trailing zeros: pmin is 15 for a
+ * double, 6 for a float). Returns the digit count, trailing zeros
+ * dropped; *pt is the decimal point position (value = 0.digits·10^pt).
+ */
+static size_t digits_exact(double v, int mbits, int pmin, int pmax,
+			   char *dig, int *pt)
+{
+	struct exact x;
+	int p, k = 0, i, l10 = (int)floor(log10(v));
+	uint64_t q = 0;
 	size_t n;
 
-	k = 16 - (int)floor(log10(x));
-	for (i = 0; i < 3; i++) {
-		u128 num, den, r;
+	exact_init(&x, v, mbits);
+	for (p = pmin; p <= pmax; p++) {
+		k = p - 1 - l10;
+		for (i = 0; i < 3; i++) {
+			u128 num, den, r, qq;
 
-		if (k >= 0) {
-			num = (u128)m * (u128)p10[k > 18 ? 18 : k];
-			if (k > 18)
-				num *= (u128)p10[k - 18];
-			den = 1;
-		} else {
-			num = m;
-			den = (u128)p10[-k];
+			exact_frac(&x, k, &num, &den);
+			qq = num / den;
+			r = num - qq * den;
+			if (r * 2 > den || (r * 2 == den && (qq & 1)))
+				qq++;
+			if (qq >= pow10_u(p))
+				k--; /* log10 was high, or rounding carried */
+			else if (qq < pow10_u(p - 1))
+				k++;
+			else {
+				q = (uint64_t)qq;
+				break;
+			}
 		}
-		if (e >= 0)
-			num <<= e;
-		else
-			den <<= -e;
-		q = num / den;
-		r = num - q * den;
-		if (r * 2 > den || (r * 2 == den && (q & 1)))
-			q++;
-		if (q >= lim_hi)
-			k--;
-		else if (q < lim_lo)
-			k++;
-		else
+		if (p == pmax || exact_ok(&x, q, k))
 			break;
 	}
-	for (i = 16; i >= 0; i--) {
+	for (i = p - 1; i >= 0; i--) {
 		dig[i] = (char)('0' + (int)(q % 10));
 		q /= 10;
 	}
-	n = 17;
-	*pt = 17 - k;
-	if (memcmp(dig, "9007199254740992", 16) >= 0) {
-		/* 16 digits above 2^53: try rounding to 16 */
-		char buf[40], d16[17];
-		uint64_t v = 0;
-		int j;
-
-		for (j = 0; j < 16; j++)
-			v = v * 10 + (uint64_t)(dig[j] - '0');
-		if (dig[16] >= '5')
-			v++;
-		if (v < 10000000000000000ULL) {
-			for (j = 15; j >= 0; j--) {
-				d16[j] = (char)('0' + v % 10);
-				v /= 10;
-			}
-			snprintf(buf, sizeof(buf), "%.16se%d", d16, *pt - 16);
-			if (strtod(buf, NULL) == x) {
-				memcpy(dig, d16, 16);
-				n = 16;
-			}
-		}
-	}
+	*pt = p - k;
+	n = (size_t)p;
 	while (n > 1 && dig[n - 1] == '0')
 		n--;
 	return n;
@@ -1578,25 +1604,36 @@ size_t ks_fmt_double(double d, int real, char out[40])
 		out[1] = '\0';
 		return 1;
 	}
-	if (ad >= 1e-6 && ad < 1e21) {
+	/* floats: the fast path only below 2^24, where every digit before
+	 * the point counts, with each answer checked exactly (the float is
+	 * rounded twice, through the double) */
+	if (ad >= 1e-6 && ad < (real ? 16777216.0 : 1e21)) {
 		float fa = (float)ad;
+		struct exact x;
 
+		if (real)
+			exact_init(&x, ad, 24);
 		for (k = 0; k <= 22; k++) {
 			t = ad * p10d[k];
 			if (t >= 9007199254740992.0)
 				break;
-			r = (double)(uint64_t)(t + 0.5);
-			if (real ? (float)(r / p10d[k]) == fa :
+			r = (double)(uint64_t)t; /* t < 2^53: exact */
+			if (t - r >= 0.5)
+				r += 1;
+			if (real ? (float)(r / p10d[k]) == fa &&
+					   exact_ok(&x, (uint64_t)r, k) :
 				   r / p10d[k] == ad)
 				return fmt_fixed(d < 0, (uint64_t)r, k, out);
 		}
 	}
-	if (!real && ad >= 1e-6 && ad < 1e21) {
-		size_t n = digits17(ad, dig, &e);
+	if (ad >= 1e-6 && ad < 1e21) {
+		size_t n = real ? digits_exact(ad, 24, 6, 9, dig, &e) :
+				  digits_exact(ad, 53, 15, 17, dig, &e);
 
 		return layout(d < 0, dig, (int)n, e, out);
 	}
-	prec = real ? 6 : ad < 2.2250738585072014e-308 ? 1 : 15;
+	prec = real ? (ad < 1.17549435e-38 ? 1 : 6) :
+		      ad < 2.2250738585072014e-308 ? 1 : 15;
 	for (; prec < 17; prec++) {
 		snprintf(buf, sizeof(buf), "%.*e", prec - 1, ad);
 		if (real ? strtof(buf, NULL) == (float)ad :

@@ -821,6 +821,15 @@ static void test_text_json(void)
 	is_str(dbl(0.1 + 0.2, 0), "0.30000000000000004", "0.1+0.2");
 	is_str(dbl(1.0 / 3, 0), "0.3333333333333333", "1/3");
 	is_str(dbl(2.0 / 3, 0), "0.6666666666666666", "2/3");
+	is_str(dbl(0.005882352941176471, 0), "0.005882352941176471",
+	       "odd 16-digit mantissa (no rounding of t + 0.5)");
+	is_str(dbl(-0.5 / 85.01, 0), "-0.005881660981061051",
+	       "16 digits");
+	is_str(dbl(9.999999999999999e22, 0), "1e+23", "9.999999999999999e22");
+	is_str(dbl(123456.78901234567, 0), "123456.78901234567",
+	       "17 digits with an integer part");
+	is_str(dbl(9007199254740993.0 * 1.5, 0), "13510798882111488",
+	       "17 digits above 2^53");
 	is_str(dbl(100, 0), "100", "100");
 	is_str(dbl(-0.5, 0), "-0.5", "-0.5");
 	is_str(dbl(0, 0), "0", "0");
@@ -848,6 +857,13 @@ static void test_text_json(void)
 	is_str(dbl((float)1e21, 1), "1e+21", "REAL 1e21");
 	is_str(dbl((float)1e20, 1), "100000000000000000000", "REAL 1e20");
 	is_str(dbl((float)1e-10, 1), "1e-10", "REAL 1e-10");
+	is_str(dbl((float)7689357754368.0, 1), "7689358000000",
+	       "REAL above 2^24 drops digits");
+	is_str(dbl((float)5.0727e-43, 1), "5.07e-43", "REAL subnormal");
+	is_str(dbl(-7522967108424739800.0, 0), "-7522967108424740000",
+	       "15 digits above 2^53");
+	is_str(dbl(324986.1929626113, 0), "324986.1929626113",
+	       "16 digits the fast path misses");
 	{
 		int k, bad = 0;
 		double xs[] = { 0.1, 1.5, 123.456, 1e-5, 3.14159265358979,
