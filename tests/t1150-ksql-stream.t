@@ -55,7 +55,8 @@ stop() {
 	test "$(cat "$1.rc")" = 0
 }
 # start NAME ksql-args...: runs ksql in the background, its pid in
-# NAME.pid (killed at exit), its exit status in NAME.pid.rc at the end.
+# NAME.pid (in the test directory, so killed at exit), its exit status in
+# NAME.pid.rc when it ends.
 start() {
 	sn=$1
 	shift
@@ -69,7 +70,6 @@ start() {
 		sleep 0.1
 	done
 	echo "$sp" >"$sn.pid"
-	cp "$sn.pid" "$TRASH/$sn.pid"
 }
 
 test_expect_success 'a stream in, a stream out; SIGTERM; more records; a restart continues' '
@@ -144,7 +144,7 @@ test_expect_success '--starting-position TRIM_HORIZON for a new consumer reads e
 '
 
 test_expect_success 'stdin: rows go out as they come; SIGTERM ends the application, exit 0' '
-	mkfifo fin &&
+	mkfifo fin || return 1
 	{ ksql -f app.sql --schema in.json <fin >fin.out 2>fin.err; echo $? >fin.rc; } &
 	exec 3>fin &&
 	records 1 5 >&3 &&
