@@ -20,7 +20,7 @@ LIBS = -lyajl -lzstd -lz -lsnappy
 # Per-program libraries: LIBS_<prog>.
 LIBS_kfirehose = -lcurl -ljq -lpq
 LIBS_ksql = -lm
-LIBS_kvideo-ingest = -lavformat -lavcodec -lavutil
+LIBS_kvideo-ingest = -lavdevice -lavformat -lavcodec -lavutil
 LIBS_kvideo = -lavformat -lavcodec -lavutil -lswscale
 
 # Every folder under cmd/ is a program.

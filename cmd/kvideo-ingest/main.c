@@ -3,7 +3,6 @@
  * stream, cut into fragments at video keyframes without transcoding, with
  * PutMedia-style acknowledgements on stdout.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <libavdevice/avdevice.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 
@@ -241,22 +241,15 @@ static int interrupted(void *arg)
 	return g.stop && *g.stop;
 }
 
-/* lavfi and the capture devices live in libavdevice: load it on demand. */
+/* lavfi and the capture devices (v4l2, x11grab...) live in libavdevice. */
 static const AVInputFormat *find_format(const char *name)
 {
-	const AVInputFormat *f = av_find_input_format(name);
-	void (*reg)(void);
-	void *h;
+	static int registered;
 
-	if (f)
-		return f;
-	h = dlopen("libavdevice.so.59", RTLD_NOW | RTLD_GLOBAL);
-	if (!h)
-		return NULL;
-	*(void **)&reg = dlsym(h, "avdevice_register_all");
-	if (!reg)
-		return NULL;
-	reg();
+	if (!registered) {
+		avdevice_register_all();
+		registered = 1;
+	}
 	return av_find_input_format(name);
 }
 
