@@ -61,6 +61,19 @@ test_expect_success 'timestamps: ISO 8601 and epoch seconds with a fraction, as 
 	hashes c.mp4 >got && test_cmp want got
 '
 
+test_expect_success '--clip-fragment-selector: the AWS CLI shorthand and JSON' '
+	kvideo get-clip -s cam --clip-fragment-selector \
+		"FragmentSelectorType=PRODUCER_TIMESTAMP,TimestampRange={StartTimestamp=1700000007,EndTimestamp=1700000009.5}" \
+		c.mp4 >/dev/null &&
+	hashes v.mkv | sed -n "176,250p" >want && hashes c.mp4 >got && test_cmp want got &&
+	kvideo get-clip -s cam --clip-fragment-selector \
+		"{\"FragmentSelectorType\": \"PRODUCER_TIMESTAMP\", \"TimestampRange\": {\"StartTimestamp\": 1700000007, \"EndTimestamp\": \"2023-11-14T22:13:29.5Z\"}}" \
+		c2.mp4 >/dev/null &&
+	hashes c2.mp4 >got && test_cmp want got &&
+	usage_fails_with "kvideo: --clip-fragment-selector: unknown key '"'Start'"'" \
+		kvideo get-clip -s cam --clip-fragment-selector Start=1 c.mp4
+'
+
 test_expect_success 'H.264 + AAC: both tracks copied, the clip decodes without an error' '
 	kvideo get-clip -s av --fragment-selector-type PRODUCER_TIMESTAMP \
 		--start-timestamp $T0 --end-timestamp $((T0 + 60000)) -o c.mp4 >/dev/null &&

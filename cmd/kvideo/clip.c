@@ -43,11 +43,16 @@ static const char usage[] =
 	"usage: kvideo get-clip [-d DIR] -s STREAM --fragment-selector-type TYPE\n"
 	"           --start-timestamp TIME --end-timestamp TIME\n"
 	"           [--max-fragments N] [--max-size SIZE] [-qv] -o FILE | FILE\n"
+	"       kvideo get-clip [-d DIR] -s STREAM --clip-fragment-selector SELECTOR\n"
+	"           [--max-fragments N] [--max-size SIZE] [-qv] -o FILE | FILE\n"
 	"TYPE: PRODUCER_TIMESTAMP | SERVER_TIMESTAMP; FILE - is stdout "
-	"(fragmented MP4)\n";
+	"(fragmented MP4)\n"
+	"SELECTOR: FragmentSelectorType=TYPE,TimestampRange={StartTimestamp=TIME,"
+	"EndTimestamp=TIME}\n"
+	"          or the same as JSON\n";
 
 enum { OPT_SELECTOR = 0x100, OPT_START, OPT_END, OPT_MAX_FRAGMENTS,
-       OPT_MAX_SIZE };
+       OPT_MAX_SIZE, OPT_CLIP_SELECTOR };
 
 static const struct option longopts[] = {
 	KC_CLI_LONGOPTS,
@@ -56,6 +61,7 @@ static const struct option longopts[] = {
 	{ "end-timestamp", required_argument, NULL, OPT_END },
 	{ "max-fragments", required_argument, NULL, OPT_MAX_FRAGMENTS },
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+	{ "clip-fragment-selector", required_argument, NULL, OPT_CLIP_SELECTOR },
 	{ "output", required_argument, NULL, 'o' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -104,6 +110,95 @@ static int64_t parse_time_opt(const char *what, const char *arg)
 	return ms;
 }
 
+static void set_selector(const char *what, const char *v)
+{
+	if (!strcmp(v, "PRODUCER_TIMESTAMP"))
+		o.selector = KV_TIME_PRODUCER;
+	else if (!strcmp(v, "SERVER_TIMESTAMP"))
+		o.selector = KV_TIME_SERVER;
+	else
+		kc_cli_usage(&o.cli, "%s: '%s' is not PRODUCER_TIMESTAMP or "
+			     "SERVER_TIMESTAMP", what, v);
+}
+
+/* One KEY=VALUE of the selector, KEY as the AWS CLI names it. */
+static void set_selector_field(const char *key, size_t klen, const char *v)
+{
+	static const char what[] = "--clip-fragment-selector";
+
+	if (klen == 20 && !strncmp(key, "FragmentSelectorType", klen)) {
+		set_selector(what, v);
+	} else if (klen == 14 && !strncmp(key, "StartTimestamp", klen)) {
+		o.start_ms = parse_time_opt(what, v);
+		o.start_set = 1;
+	} else if (klen == 12 && !strncmp(key, "EndTimestamp", klen)) {
+		o.end_ms = parse_time_opt(what, v);
+		o.end_set = 1;
+	} else {
+		kc_cli_usage(&o.cli, "%s: unknown key '%.*s'", what, (int)klen, key);
+	}
+}
+
+/*
+ * Parses the AWS CLI's ClipFragmentSelector, as shorthand
+ * ("FragmentSelectorType=T,TimestampRange={StartTimestamp=A,EndTimestamp=B}")
+ * or as JSON.
+ */
+static void parse_clip_selector(const char *arg)
+{
+	static const char *const keys[] = { "FragmentSelectorType",
+		"TimestampRange.StartTimestamp", "TimestampRange.EndTimestamp" };
+	struct kc_error e;
+	char *copy, *p, *end;
+	size_t i;
+
+	if (arg[0] == '{') {
+		struct kc_json *j = kc_json_parse(arg, strlen(arg), &e);
+
+		if (!j)
+			kc_cli_usage(&o.cli, "--clip-fragment-selector: %s", e.msg);
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			const char *v, *why, *key = strrchr(keys[i], '.');
+			size_t n;
+			char *val;
+
+			key = key ? key + 1 : keys[i];
+			if (kc_json_get(j, keys[i], &v, &n, &why))
+				kc_cli_usage(&o.cli, "--clip-fragment-selector: "
+					     "%s: %s", keys[i], why);
+			val = kc_xmalloc(n + 1);
+			memcpy(val, v, n);
+			val[n] = '\0';
+			set_selector_field(key, strlen(key), val);
+			free(val);
+		}
+		kc_json_free(j);
+		return;
+	}
+	/* Shorthand: the braces only group; drop "TimestampRange={" and "}". */
+	copy = kc_xstrdup(arg);
+	if ((p = strstr(copy, "TimestampRange={")) != NULL)
+		memmove(p, p + 16, strlen(p + 16) + 1);
+	if ((p = strchr(copy, '}')) != NULL)
+		memmove(p, p + 1, strlen(p + 1) + 1);
+	p = copy;
+	while (*p) {
+		char *eq, *next;
+
+		end = strchr(p, ',');
+		next = end ? end + 1 : p + strlen(p);
+		if (end)
+			*end = '\0';
+		eq = strchr(p, '=');
+		if (!eq)
+			kc_cli_usage(&o.cli, "--clip-fragment-selector: '%s' is not "
+				     "KEY=VALUE", p);
+		set_selector_field(p, (size_t)(eq - p), eq + 1);
+		p = next;
+	}
+	free(copy);
+}
+
 static void parse_options(int argc, char **argv)
 {
 	struct kc_error e;
@@ -124,14 +219,10 @@ static void parse_options(int argc, char **argv)
 			kc_cli_usage(&o.cli, "option '%s' needs a value",
 				     argv[optind - 1]);
 		case OPT_SELECTOR:
-			if (!strcmp(optarg, "PRODUCER_TIMESTAMP"))
-				o.selector = KV_TIME_PRODUCER;
-			else if (!strcmp(optarg, "SERVER_TIMESTAMP"))
-				o.selector = KV_TIME_SERVER;
-			else
-				kc_cli_usage(&o.cli, "--fragment-selector-type: '%s' "
-					     "is not PRODUCER_TIMESTAMP or "
-					     "SERVER_TIMESTAMP", optarg);
+			set_selector("--fragment-selector-type", optarg);
+			break;
+		case OPT_CLIP_SELECTOR:
+			parse_clip_selector(optarg);
 			break;
 		case OPT_START:
 			o.start_ms = parse_time_opt("--start-timestamp", optarg);
