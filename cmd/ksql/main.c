@@ -825,6 +825,38 @@ static void run(void)
 		kc_cli_fail(&plan.err);
 }
 
+/* Frees everything (so that leak checkers see a clean exit). */
+static void release_all(struct ks_script *script, char *text)
+{
+	size_t i;
+
+	for (i = 0; i < plan.ninputs; i++) {
+		struct ks_input *in = plan.inputs[i];
+
+		ks_source_close(in->src);
+		ks_decoder_free(in->dec);
+		ks_schema_release(&in->schema);
+		free(in->row);
+		free(in->pos);
+		free(in->committed);
+		free(in->samples);
+		kc_buf_release(&in->sample_data);
+		free(in->name);
+		free(in);
+	}
+	free(plan.inputs);
+	for (i = 0; i < plan.ntables; i++) {
+		ks_table_release(plan.tables[i]);
+		free(plan.tables[i]);
+	}
+	free(plan.tables);
+	free(plan.outputs);
+	ks_plan_release(&plan);
+	ks_script_release(script);
+	free(text);
+	free(opts.root);
+}
+
 int main(int argc, char **argv)
 {
 	struct ks_script script;
@@ -910,8 +942,10 @@ int main(int argc, char **argv)
 	}
 	if (ks_bind(&plan, &script, &pe)) {
 		for (i = 0; i < plan.ninputs; i++)
-			if (plan.inputs[i]->empty)
+			if (plan.inputs[i]->empty) {
+				release_all(&script, text);
 				return 0;
+			}
 		sql_error(&script, &pe);
 	}
 	for (i = 0; i < plan.ninputs; i++) {
@@ -941,6 +975,7 @@ int main(int argc, char **argv)
 		ks_explain(&plan, &out);
 		kc_cli_flush(&opts.cli, &out);
 		kc_buf_release(&out);
+		release_all(&script, text);
 		return 0;
 	}
 	if (plan.result) {
@@ -994,28 +1029,6 @@ int main(int argc, char **argv)
 		kc_cli_fail(&e);
 	if (plan.errsink)
 		ks_sink_close(plan.errsink, &e);
-	for (i = 0; i < plan.ninputs; i++) {
-		struct ks_input *in = plan.inputs[i];
-
-		ks_source_close(in->src);
-		ks_decoder_free(in->dec);
-		ks_schema_release(&in->schema);
-		free(in->row);
-		free(in->pos);
-		free(in->committed);
-		free(in->name);
-		free(in);
-	}
-	free(plan.inputs);
-	for (i = 0; i < plan.ntables; i++) {
-		ks_table_release(plan.tables[i]);
-		free(plan.tables[i]);
-	}
-	free(plan.tables);
-	free(plan.outputs);
-	ks_plan_release(&plan);
-	ks_script_release(&script);
-	free(text);
-	free(opts.root);
+	release_all(&script, text);
 	return 0;
 }
