@@ -235,26 +235,27 @@ static int peek(struct kv_avfrag *f, struct kc_error *e)
 
 /*
  * Gives a packet without a duration (Matroska blocks carry none unless the
- * track has a default duration) the distance from its track's previous
- * packet, or one frame as the codec parameters tell; muxers need it for the
- * last sample of a fragment.
+ * track has a default duration) one: for audio one frame as the codec
+ * parameters tell, rounded down to the millisecond (so that a fragment's
+ * last packet never seems to overlap the next fragment's first); else the
+ * distance from its track's previous packet. Muxers need it for the last
+ * sample of a fragment.
  */
 static void fill_duration(struct kv_avfrag *f, AVPacket *pkt)
 {
 	const AVCodecParameters *par = f->par[pkt->stream_index];
 	int64_t *last = &f->last_dts[pkt->stream_index];
-	int64_t d = 0;
+	int frame = par->frame_size > 0 ? par->frame_size
+		    : par->codec_id == AV_CODEC_ID_AAC ? 1024 : 0;
 
 	if (pkt->duration <= 0) {
-		if (*last != AV_NOPTS_VALUE && pkt->dts > *last)
-			d = pkt->dts - *last;
-		else if (par->frame_size > 0 && par->sample_rate > 0)
-			d = av_rescale_rnd(par->frame_size, 1000, par->sample_rate,
-					   AV_ROUND_UP);
-		else if (par->codec_id == AV_CODEC_ID_AAC && par->sample_rate > 0)
-			d = av_rescale_rnd(1024, 1000, par->sample_rate,
-					   AV_ROUND_UP);
-		pkt->duration = d;
+		if (par->codec_type == AVMEDIA_TYPE_AUDIO && frame &&
+		    par->sample_rate > 0)
+			pkt->duration = av_rescale_rnd(frame, 1000,
+						       par->sample_rate,
+						       AV_ROUND_DOWN);
+		else if (*last != AV_NOPTS_VALUE && pkt->dts > *last)
+			pkt->duration = pkt->dts - *last;
 	}
 	*last = pkt->dts;
 }
