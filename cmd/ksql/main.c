@@ -318,7 +318,8 @@ static struct ks_input *add_input(const char *name, const char *source)
 		if (!strcmp(plan.inputs[i]->name, name))
 			kc_cli_usage(&opts.cli, "--input: '%s' given twice", name);
 	in->name = kc_xstrdup(name);
-	in->source = source;
+	in->source_buf = kc_xstrdup(source);
+	in->source = in->source_buf;
 	in->rowtime_col = -1;
 	plan.inputs = kc_xrealloc(plan.inputs,
 				  (plan.ninputs + 1) * sizeof(*plan.inputs));
@@ -369,7 +370,7 @@ static void adhoc_inputs(const struct ks_select *s)
 		if (is_stream(names[i]))
 			src = names[i];
 		else if (is_stream(lower))
-			src = kc_xstrdup(lower);
+			src = lower;
 		else if (!opts.ninputs && !strcmp(names[i], "SOURCE_SQL_STREAM_001"))
 			src = "-";
 		else {
@@ -842,6 +843,7 @@ static void release_all(struct ks_script *script, char *text)
 		free(in->samples);
 		kc_buf_release(&in->sample_data);
 		free(in->name);
+		free(in->source_buf);
 		free(in);
 	}
 	free(plan.inputs);

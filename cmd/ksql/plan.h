@@ -346,6 +346,7 @@ struct ks_result {
 struct ks_input {
 	char *name;             /* in-application name */
 	const char *source;     /* "-" or a kin stream name */
+	char *source_buf;       /* (owned) */
 	struct ks_schema schema;
 	int has_schema;
 	struct ks_stream *stream;
