@@ -115,6 +115,11 @@ static inline int keys_equal(const struct ks_gtab *g, const struct ks_value *a,
 	return 1;
 }
 
+/*
+ * A slot is the entry index + 1 in its low 32 bits and the high 32 bits of
+ * the entry's hash above them, so probing past other keys does not touch
+ * their entries (one cache miss per lookup instead of one per probe).
+ */
 static void gtab_rehash(struct ks_gtab *g, size_t nslots)
 {
 	size_t i, mask = nslots - 1;
@@ -129,7 +134,7 @@ static void gtab_rehash(struct ks_gtab *g, size_t nslots)
 		memcpy(&h, g->ents + i * g->esize, 8);
 		for (j = h & mask; g->slots[j]; j = (j + 1) & mask)
 			;
-		g->slots[j] = (uint32_t)(i + 1);
+		g->slots[j] = (h & 0xffffffff00000000ULL) | (i + 1);
 	}
 }
 
@@ -146,12 +151,13 @@ long ks_gtab_find(struct ks_gtab *g, const struct ks_value *keys, uint64_t h,
 		gtab_rehash(g, 64);
 	mask = g->nslots - 1;
 	for (j = h & mask; g->slots[j]; j = (j + 1) & mask) {
-		uint64_t eh;
+		uint64_t sl = g->slots[j];
 
-		e = g->ents + (size_t)(g->slots[j] - 1) * g->esize;
-		memcpy(&eh, e, 8);
-		if (eh == h && keys_equal(g, (struct ks_value *)(e + 8), keys))
-			return (long)g->slots[j] - 1;
+		if ((sl ^ h) >> 32)
+			continue;
+		e = g->ents + (size_t)((sl & 0xffffffff) - 1) * g->esize;
+		if (keys_equal(g, (struct ks_value *)(e + 8), keys))
+			return (long)(sl & 0xffffffff) - 1;
 	}
 	if (!create)
 		return -1;
@@ -175,7 +181,7 @@ long ks_gtab_find(struct ks_gtab *g, const struct ks_value *keys, uint64_t h,
 						     k[i].u.s.n);
 	}
 	memset(e + 8 + g->nkeys * sizeof(struct ks_value), 0, g->psize);
-	g->slots[j] = (uint32_t)(g->n + 1);
+	g->slots[j] = (h & 0xffffffff00000000ULL) | (g->n + 1);
 	*created = 1;
 	return (long)g->n++;
 }

@@ -115,7 +115,7 @@ struct ks_gtab {
 	size_t esize;           /* entry: hash, keys, payload */
 	char *ents;
 	size_t n, cap;
-	uint32_t *slots;        /* entry index + 1, 0 empty */
+	uint64_t *slots;        /* hash high bits | entry index + 1, 0 empty */
 	size_t nslots;
 	struct ks_arena arena;  /* key strings */
 };
