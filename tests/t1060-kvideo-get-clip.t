@@ -89,6 +89,28 @@ test_expect_success 'H.264 + AAC: both tracks copied, the clip decodes without a
 	test_line_count = 249 want && test_cmp want got
 '
 
+test_expect_success 'B-frames: decode timestamps rebuilt from the stored presentation times' '
+	ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=320x240:rate=25 -t 6 \
+		-c:v libx264 -preset veryfast -g 50 -keyint_min 50 -sc_threshold 0 \
+		-bf 2 -pix_fmt yuv420p bf.mp4 &&
+	ffprobe -v error -select_streams v:0 -show_entries stream=has_b_frames \
+		-of csv=p=0 bf.mp4 | grep -qv "^0" &&
+	stream bf bf.mp4 &&
+	kvideo get-clip -s bf --fragment-selector-type PRODUCER_TIMESTAMP \
+		--start-timestamp $T0 --end-timestamp $((T0 + 6000)) -o c.mp4 >/dev/null &&
+	hashes bf.mp4 >want && hashes c.mp4 >got && test_cmp want got &&
+	ffprobe -v error -select_streams v:0 -show_entries packet=pts_time \
+		-of csv=p=0 bf.mp4 >want &&
+	ffprobe -v error -select_streams v:0 -show_entries packet=pts_time \
+		-of csv=p=0 c.mp4 >got &&
+	test_cmp want got &&
+	ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,dts_time \
+		-of csv=p=0 c.mp4 >ts &&
+	awk -F, "\$2 > \$1 || (NR > 1 && \$2 <= last) { print; bad = 1 } { last = \$2 }
+		END { exit bad }" ts &&
+	ffmpeg -nostdin -v error -i c.mp4 -f null - 2>err && test ! -s err
+'
+
 test_expect_success 'the whole stream by server timestamps' '
 	now=$(date +%s) &&
 	kvideo get-clip -s cam --fragment-selector-type SERVER_TIMESTAMP \

@@ -92,6 +92,18 @@ test_expect_success 'with audio ahead of the keyframe, the time is still the vid
 	rgb av/2 >got && rgb av.mkv 37 >want && test_cmp want got
 '
 
+test_expect_success 'B-frames: the frame shown at the time, whatever the decode order' '
+	ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=320x240:rate=25 -t 4 \
+		-c:v libx264 -preset veryfast -g 50 -keyint_min 50 -sc_threshold 0 \
+		-bf 2 -pix_fmt yuv420p bf.mp4 &&
+	stream bf bf.mp4 &&
+	kvideo get-images -s bf --image-selector-type PRODUCER_TIMESTAMP \
+		--start-timestamp $((T0 + 1300)) --end-timestamp $((T0 + 2100)) \
+		--sampling-interval 800 --format PNG >out &&
+	decode out bf && rgb bf/1 >got && rgb bf.mp4 32 >want && test_cmp want got &&
+	rgb bf/2 >got && rgb bf.mp4 52 >want && test_cmp want got
+'
+
 test_expect_success 'NO_MEDIA where no fragment holds the time' '
 	images --start-timestamp $((T0 + 8000)) --end-timestamp $((T0 + 12000)) \
 		--sampling-interval 1000 --format JPEG >out &&
