@@ -228,7 +228,7 @@ wait_exit() {
 }
 
 test_expect_success 'following: a reader started before ingestion gets every fragment' '
-	kvideo create -s live >/dev/null &&
+	kvideo create -s live >/dev/null || exit 1
 	kvideo get-media -s live --start-selector-type EARLIEST --max-fragments 5 \
 		>early.mkv 2>early.err &
 	echo $! >"$TRASH/early.pid" &&
@@ -242,12 +242,12 @@ test_expect_success 'following: a reader started before ingestion gets every fra
 '
 
 test_expect_success 'following: a reader started while ingesting in real time, stopped by SIGTERM' '
-	kvideo create -s rt --data-retention-in-hours 24 >/dev/null &&
+	kvideo create -s rt --data-retention-in-hours 24 >/dev/null || exit 1
 	kvideo-ingest -s rt -i src.mp4 --producer-start $T0 --re >rt.acks &
 	echo $! >"$TRASH/ingest.pid" &&
 	i=0 && until grep -q PERSISTED rt.acks 2>/dev/null; do
-		i=$((i + 1)) && test $i -le 600 && sleep 0.1 || return 1
-	done &&
+		i=$((i + 1)) && test $i -le 600 && sleep 0.1 || exit 1
+	done || exit 1
 	kvideo get-media -s rt --start-selector-type EARLIEST >rt.mkv 2>rt.err &
 	echo $! >"$TRASH/reader.pid" &&
 	wait_exit "$(cat "$TRASH/ingest.pid")" &&

@@ -288,7 +288,7 @@ test_expect_success 'LIVE --no-follow: the newest N fragments, no end' '
 '
 
 test_expect_success 'LIVE: kept current while ingesting; old segments leave, files later; SIGTERM ends it' '
-	kvideo create -s live --data-retention-in-hours 24 >/dev/null &&
+	kvideo create -s live --data-retention-in-hours 24 >/dev/null || exit 1
 	kvideo hls -s live --max-media-playlist-fragment-results 2 -o lv 2>lv.err &
 	echo $! >"$TRASH/lv.pid" &&
 	catching "$(cat "$TRASH/lv.pid")" 15 &&
@@ -307,7 +307,7 @@ test_expect_success 'LIVE: kept current while ingesting; old segments leave, fil
 '
 
 test_expect_success 'LIVE: a session started on an empty stream waits for the first fragment' '
-	kvideo create -s late --data-retention-in-hours 24 >/dev/null &&
+	kvideo create -s late --data-retention-in-hours 24 >/dev/null || exit 1
 	kvideo hls -s late --container-format MPEG_TS -o late &
 	echo $! >"$TRASH/late.pid" &&
 	catching "$(cat "$TRASH/late.pid")" 2 &&
