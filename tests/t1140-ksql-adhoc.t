@@ -132,6 +132,18 @@ test_expect_success 'quoted names match lower-case JSON members exactly' '
 	test_cmp want got
 '
 
+test_expect_success '-o table for an ad-hoc query: widths from all the rows' '
+	ksql -e "SELECT \"uid\", SUM(\"n\") AS \"total\" FROM lower GROUP BY \"uid\" ORDER BY \"uid\"" \
+		-o table >got &&
+	cat >want <<-\EOF &&
+	uid | total
+	----+------
+	a   |     5
+	b   |     2
+	EOF
+	test_cmp want got
+'
+
 test_expect_success 'ad-hoc over stdin (--input -): reads to EOF' '
 	ksql -e "SELECT EV, COUNT(*) FROM SOURCE_SQL_STREAM_001 GROUP BY EV ORDER BY EV" --input - -o csv \
 		<events.jsonl >out &&
