@@ -394,4 +394,86 @@ test_expect_success 'usage errors' '
 	fails_with 66 "ksql: file '\''nope.sql'\'': No such file or directory" ksql -f nope.sql
 '
 
+# ---- K6: the bugs of ksql-bugs.md ----
+
+test_expect_success 'a wrong argument count says what is expected' '
+	bind_fails "1:74: ABS: expected 1 argument, got 2" \
+		"CREATE STREAM D (p DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM ABS(PRICE, 2) FROM SOURCE_SQL_STREAM_001;" &&
+	bind_fails "1:78: SUBSTRING: expected 2 to 3 arguments, got 1" \
+		"CREATE STREAM D (s VARCHAR(4)); CREATE PUMP P AS INSERT INTO D SELECT STREAM SUBSTRING(SECTOR) FROM SOURCE_SQL_STREAM_001;" &&
+	bind_fails "1:78: MOD: expected 2 arguments, got 1" \
+		"CREATE STREAM D (s VARCHAR(4)); CREATE PUMP P AS INSERT INTO D SELECT STREAM MOD(PRICE) FROM SOURCE_SQL_STREAM_001;"
+'
+
+test_expect_success 'a bad --starting-position: the message, then the usage, exit 64' '
+	{ ksql -h >"$TRASH/usage" 2>&1 || :; } &&
+	usage_fails_with "ksql: --starting-position '\''SIDEWAYS'\'': expected TRIM_HORIZON, LATEST, NOW or AT_TIMESTAMP=TIME" \
+		ksql -e "SELECT STREAM * FROM SOURCE_SQL_STREAM_001" --starting-position SIDEWAYS
+'
+
+cat >lower.json <<'EOF'
+{"user":"u1","value":1.5,"body":"hello"}
+{"user":"u2","value":2,"body":"hi"}
+{"user":"u1","value":4,"body":"x"}
+EOF
+
+test_expect_success 'ad-hoc: unquoted names find lower-case and COL_-renamed fields' '
+	ksql -e "SELECT user, COUNT(*), SUM(value), SUM(CHAR_LENGTH(body)) AS L FROM s GROUP BY user ORDER BY user" \
+		--input s=- -o csv <lower.json >out &&
+	cat >want <<-\EOF &&
+	USER,COUNT(*),SUM(VALUE),L
+	u1,2,5.5,6
+	u2,1,2,2
+	EOF
+	test_cmp want out &&
+	printf "{\"a\":1,\"A\":2,\"b\":3}\n" >two.json &&
+	ksql -e "SELECT a, b FROM s" --input s=- <two.json >out &&
+	echo "{\"A\":2,\"B\":3}" >want &&
+	test_cmp want out &&
+	printf "{\"ab\":1,\"aB\":2}\n" >amb.json &&
+	fails_with 65 "ksql: -e:1:8: ambiguous column '\''AB'\'' (it matches 2 columns ignoring case; quote the name)" \
+		ksql -e "SELECT ab FROM s" --input s=- <amb.json &&
+	fails_with 65 "ksql: -e:1:8: unknown column '\''Body'\''" \
+		ksql -e "SELECT \"Body\" FROM s" --input s=- <lower.json
+'
+
+test_expect_success 'applications keep exact names (KDA): unquoted body is not "body"' '
+	fails_with 65 "ksql: -e:1:15: unknown column '\''BODY'\''" \
+		ksql -e "SELECT STREAM body FROM SOURCE_SQL_STREAM_001" <lower.json
+'
+
+test_expect_success 'ksql discover ends its output with a newline' '
+	ksql discover - <lower.json >out &&
+	test "$(tail -c 2 out | od -An -c | tr -d " ")" = "}\n"
+'
+
+test_expect_success 'ad-hoc queries keep rows whose ROWTIME goes backwards' '
+	printf "{\"ts\":\"2024-01-01 00:00:02\",\"v\":1}\n{\"ts\":\"2024-01-01 00:00:01\",\"v\":2}\n" |
+	ksql -e "SELECT COUNT(*) AS N, SUM(v) AS S FROM s" --input s=- --rowtime-field ts >out 2>err &&
+	echo "{\"N\":2,\"S\":3}" >want &&
+	test_cmp want out &&
+	test ! -s err
+'
+
+test_expect_success 'ad-hoc COUNT(*) over an empty kin stream is one row, 0' '
+	kshard create empty &&
+	ksql -e "SELECT COUNT(*) AS N FROM empty" -o csv >out &&
+	printf "N\n0\n" >want &&
+	test_cmp want out
+'
+
+test_expect_success 'a kin stream with two shards: nothing is late, ad-hoc or as a consumer' '
+	kshard create inp -n 2 &&
+	i=0 && while test $i -lt 300; do i=$((i + 1)); echo "{\"ID\":$i,\"K\":\"k$((i % 7))\"}"; done >recs &&
+	sed -n 1,150p recs | kput -s inp -K K &&
+	sed -n 151,300p recs | kput -s inp -K K &&
+	ksql -e "SELECT COUNT(*) AS N, SUM(ID) AS S FROM inp" >out 2>err &&
+	echo "{\"N\":300,\"S\":45150}" >want &&
+	test_cmp want out && test ! -s err &&
+	ksql -e "SELECT STREAM ID FROM SOURCE_SQL_STREAM_001" --input inp --no-follow \
+		--starting-position TRIM_HORIZON --consumer c1 >out 2>err &&
+	test ! -s err &&
+	test_line_count = 300 out
+'
+
 test_done

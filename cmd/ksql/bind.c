@@ -99,6 +99,12 @@ struct ks_stream *ks_plan_stream(struct ks_plan *p, const char *name)
 	for (i = 0; i < p->nstreams; i++)
 		if (!strcmp(p->streams[i]->name, name))
 			return p->streams[i];
+	/* --input names are typed on the command line: an unquoted
+	 * (upper-cased) SQL name finds them whatever their case */
+	for (i = 0; i < p->nstreams; i++)
+		if (p->streams[i]->is_input &&
+		    !strcasecmp(p->streams[i]->name, name))
+			return p->streams[i];
 	return NULL;
 }
 
@@ -197,6 +203,68 @@ static const char *rel_colname(const struct rel *r, size_t col)
 	return r->stream ? r->names[col] : r->table->schema.cols[col].name;
 }
 
+/*
+ * Ad-hoc queries only: the columns of r whose name equals name ignoring
+ * case (discovered JSON fields keep their case, unquoted SQL names are
+ * folded to upper case), or, for an input, whose JSON field ("$.user" of
+ * a column discovery renamed COL_user) does. Returns how many there are;
+ * *col is the last.
+ */
+static int rel_col_ci(const struct rel *r, const char *name, int *col)
+{
+	const struct ks_input *in = r->stream ? r->stream->input : NULL;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < r->ncols; i++) {
+		const char *m = in && i < r->stream->nuser
+				? in->schema.cols[i].mapping : NULL;
+
+		if (!strcasecmp(rel_colname(r, i), name) ||
+		    (m && m[0] == '$' && m[1] == '.' &&
+		     !strcasecmp(m + 2, name))) {
+			*col = (int)i;
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * No column is named e->name exactly. In an ad-hoc query an unquoted name
+ * then means the one column whose name equals it ignoring case (several:
+ * ambiguous); in an application it is unknown, as in KDA.
+ */
+static int resolve_ci(struct cx *c, const struct ks_expr *e, size_t from,
+		      size_t to, int *ri, int *ci)
+{
+	size_t i;
+	int n = 0, col;
+	const char *q;
+
+	/* a name with a lower-case letter was quoted: it means just that */
+	for (q = e->name; *q && !(*q >= 'a' && *q <= 'z'); q++)
+		;
+	if (c->p && c->p->adhoc && !*q)
+		for (i = from; i < to; i++) {
+			int k = rel_col_ci(&c->rels[i], e->name, &col);
+
+			if (!k)
+				continue;
+			n += k;
+			*ri = (int)i;
+			*ci = col;
+		}
+	if (n == 1)
+		return 0;
+	*ri = *ci = -1;
+	if (n > 1)
+		return berr(c, e->pos, "ambiguous column '%s' (it matches "
+			    "%d columns ignoring case; quote the name)", e->name,
+			    n);
+	return berr(c, e->pos, "unknown column '%s'", e->name);
+}
+
 /* Finds the column e names: 0 with *ri, *ci; -1 with an error. */
 static int resolve(struct cx *c, const struct ks_expr *e, int *ri, int *ci)
 {
@@ -218,7 +286,7 @@ static int resolve(struct cx *c, const struct ks_expr *e, int *ri, int *ci)
 				    e->qual);
 		*ci = rel_col(&c->rels[i], e->name);
 		if (*ci < 0)
-			return berr(c, e->pos, "unknown column '%s'", e->name);
+			return resolve_ci(c, e, i, i + 1, ri, ci);
 		*ri = (int)i;
 		return 0;
 	}
@@ -233,7 +301,7 @@ static int resolve(struct cx *c, const struct ks_expr *e, int *ri, int *ci)
 		*ci = col;
 	}
 	if (!found)
-		return berr(c, e->pos, "unknown column '%s'", e->name);
+		return resolve_ci(c, e, 0, c->nrels, ri, ci);
 	return 0;
 }
 
@@ -394,9 +462,18 @@ static int compile_func(struct cx *c, const struct ks_expr *e, int *reg,
 	fn = ks_func_lookup(e->func);
 	if (!fn)
 		return berr(c, e->pos, "unknown function '%s'", e->func);
-	if (argc < fn->min_args || argc > fn->max_args)
-		return berr(c, e->pos, "%s: wrong number of arguments (%d)",
-			    e->func, argc);
+	if (argc < fn->min_args || argc > fn->max_args) {
+		if (fn->min_args == fn->max_args)
+			return berr(c, e->pos, "%s: expected %d argument%s, got "
+				    "%d", e->func, fn->min_args,
+				    fn->min_args == 1 ? "" : "s", argc);
+		if (fn->max_args >= 255)
+			return berr(c, e->pos, "%s: expected at least %d "
+				    "argument%s, got %d", e->func, fn->min_args,
+				    fn->min_args == 1 ? "" : "s", argc);
+		return berr(c, e->pos, "%s: expected %d to %d arguments, got %d",
+			    e->func, fn->min_args, fn->max_args, argc);
+	}
 	argt = kc_xcalloc(argc ? (size_t)argc : 1, sizeof(*argt));
 	consts = kc_xcalloc(argc ? (size_t)argc : 1, sizeof(*consts));
 	regs = kc_xcalloc(argc ? (size_t)argc : 1, sizeof(*regs));

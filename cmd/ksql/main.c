@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -178,6 +179,13 @@ static void parse_options(int argc, char **argv, int discover)
 			opts.consumer = optarg;
 			break;
 		case OPT_START:
+			if (strcasecmp(optarg, "TRIM_HORIZON") &&
+			    strcasecmp(optarg, "LATEST") &&
+			    strcasecmp(optarg, "NOW") &&
+			    strncasecmp(optarg, "AT_TIMESTAMP=", 13))
+				kc_cli_usage(&opts.cli, "--starting-position "
+					     "'%s': expected TRIM_HORIZON, LATEST, "
+					     "NOW or AT_TIMESTAMP=TIME", optarg);
 			opts.start = optarg;
 			break;
 		case OPT_NO_FOLLOW:
@@ -355,7 +363,7 @@ static void adhoc_inputs(const struct ks_select *s)
 		if (!names[i])
 			continue;
 		for (k = 0; k < plan.ninputs; k++)
-			if (!strcmp(plan.inputs[k]->name, names[i]))
+			if (!strcasecmp(plan.inputs[k]->name, names[i]))
 				break;
 		if (k < plan.ninputs)
 			continue;

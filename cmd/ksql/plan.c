@@ -340,7 +340,8 @@ int ks_plan_record(struct ks_plan *p, struct ks_input *in, const char *data,
 		if (s->has_rows && t < s->last_rowtime)
 			t = s->last_rowtime; /* the clock stepped back */
 	}
-	if (s->has_rows && t < s->last_rowtime) {
+	/* An ad-hoc query has no time windows: it keeps rows in any order. */
+	if (s->has_rows && t < s->last_rowtime && !p->adhoc) {
 		char a[32], b[32];
 
 		ks_ts_format(t, a);
