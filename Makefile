@@ -33,7 +33,7 @@ BINS = $(PROGS:%=$(O)/bin/%)
 
 DEPS_STAMP = build/.deps-ok
 
-.PHONY: all check demo deps clean format man-lint banned-lint bench
+.PHONY: all check demo deps clean format man-lint banned-lint bench install
 all: $(BINS) $(UNIT_BIN)
 
 # Install missing system packages once per checkout (scripts/install-deps is
@@ -80,6 +80,19 @@ bench: $(BINS)
 	KIN_BIN=$(abspath $(O)/bin) scripts/bench/firehose
 	KIN_BIN=$(abspath $(O)/bin) scripts/bench/sql
 	KIN_BIN=$(abspath $(O)/bin) scripts/bench/video
+
+# `make install [PREFIX=/usr/local] [DESTDIR=...]`: the programs, their man
+# pages, and the hls.js that `kvideo hls` copies beside its player page
+# (BINDIR/../share/kin/hls.min.js).
+PREFIX ?= /usr/local
+HLSJS = tests/node/node_modules/hls.js/dist/hls.min.js
+install: $(BINS) | $(DEPS_STAMP)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/kin
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 $(HLSJS) $(DESTDIR)$(PREFIX)/share/kin/hls.min.js
 
 # Every C file includes banned.h after its system headers (git's rule).
 banned-lint:
