@@ -28,6 +28,9 @@ struct lease {
 	int draining;            /* over this worker's share: no more reads */
 	uint64_t last;           /* offset of the last record read */
 	int64_t throttled_until; /* limits emulation: no read call before */
+	/* for kc_group_commit_start: */
+	uint64_t from_pos;       /* reader position when opened */
+	int start_done;          /* looked at, or committed */
 };
 
 struct kc_group {
@@ -169,6 +172,8 @@ static int take(struct kc_group *g, uint64_t shard, struct kc_error *e)
 	l->fd = fd;
 	l->r = r;
 	l->started_at_from = st == KC_CKPT_NONE && g->from.type != KC_ITER_TRIM_HORIZON;
+	l->from_pos = r->pos;
+	l->start_done = !l->started_at_from;
 	g->wfd = kc_watch_shard(g->wfd, r->dirpath);
 	return 1;
 }
@@ -413,10 +418,68 @@ int kc_group_commit(struct kc_group *g, uint64_t shard, uint64_t offset,
 				    " was not read", g->c->name, id, offset);
 	if (offset == l->last && at_end(g, l))
 		return finish(g, (size_t)(l - g->v), e);
+	l->start_done = 1;
 	rc = kc_consumer_set_checkpoint(g->c, shard, KC_CKPT_SEQUENCE, offset, e);
 	if (!rc && offset == l->last)
 		l->pending = 0;
 	return rc;
+}
+
+/*
+ * The offset of shard's last record before pos: scans back in time from
+ * now in growing steps (1 s, 8 s, 64 s, ...) and finally from the trim
+ * horizon, so that a busy shard is not read from its start.
+ */
+static int last_before(struct kc_group *g, uint64_t shard, uint64_t pos,
+		       int *found, uint64_t *off, struct kc_error *e)
+{
+	int64_t now = kc_now_ms(), back = 1000;
+	struct kc_record rec;
+
+	*found = 0;
+	for (;;) {
+		struct kc_iterator it = { KC_ITER_AT_TIMESTAMP, 0, now - back };
+		struct kc_reader *r;
+		int rc;
+
+		if (back > ((int64_t)1 << 40))
+			it.type = KC_ITER_TRIM_HORIZON;
+		rc = kc_reader_open(g->s, shard, &it, &r, e);
+		if (rc == -KC_ENOENT)
+			return 0;
+		if (rc)
+			return rc;
+		while ((rc = kc_reader_next(r, &rec, e)) == 1 && rec.offset < pos) {
+			*found = 1;
+			*off = rec.offset;
+		}
+		kc_reader_close(r);
+		if (rc < 0)
+			return rc;
+		if (*found || it.type == KC_ITER_TRIM_HORIZON)
+			return 0;
+		back *= 8;
+	}
+}
+
+int kc_group_commit_start(struct kc_group *g, struct kc_error *e)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		struct lease *l = &g->v[i];
+		uint64_t off;
+		int found, rc;
+
+		if (l->start_done)
+			continue;
+		l->start_done = 1;
+		if ((rc = last_before(g, l->index, l->from_pos, &found, &off, e)))
+			return rc;
+		if (found && (rc = kc_consumer_set_checkpoint(g->c, l->index,
+							      KC_CKPT_SEQUENCE,
+							      off, e)))
+			return rc;
+	}
+	return 0;
 }
 
 int kc_group_pending(const struct kc_group *g)

@@ -99,6 +99,18 @@ int kc_group_wait(struct kc_group *g, int ms, struct kc_error *e);
  */
 int kc_group_idle(struct kc_group *g);
 
+/*
+ * Added for ksql (a caller whose first commit may come long after its first
+ * read, as when a tumbling window is open): checkpoints every held shard
+ * that was opened at opts.from without a checkpoint, and that this worker
+ * has not committed yet, at the last record before the position it was
+ * opened at, so that a restart reads the shard again from that position.
+ * A shard without such a record gets no checkpoint. Each shard is looked at
+ * once; call it after kc_group_open and after every kc_group_read (new
+ * leases). Returns 0, or a negative status.
+ */
+int kc_group_commit_start(struct kc_group *g, struct kc_error *e);
+
 /* Releases the leases and the worker (kc_group_close(NULL) is a no-op). */
 void kc_group_close(struct kc_group *g);
 

@@ -476,4 +476,113 @@ test_expect_success 'a kin stream with two shards: nothing is late, ad-hoc or as
 	test_line_count = 300 out
 '
 
+# ---- a new consumer killed while its first window is open ----
+
+cat >win.sql <<\EOF
+CREATE STREAM RAW (W INTEGER, V INTEGER);
+CREATE STREAM DEST (W INTEGER, N BIGINT, S BIGINT);
+CREATE PUMP P1 AS INSERT INTO RAW SELECT STREAM W, V FROM SOURCE_SQL_STREAM_001;
+CREATE PUMP P2 AS INSERT INTO DEST SELECT STREAM W, COUNT(V), SUM(V)
+  FROM SOURCE_SQL_STREAM_001 GROUP BY MONOTONIC(W), W;
+EOF
+cat >win.schema <<\EOF
+{"RecordFormat":{"RecordFormatType":"JSON"},
+ "RecordColumns":[{"Name":"W","SqlType":"INTEGER","Mapping":"$.W"},
+                  {"Name":"V","SqlType":"INTEGER","Mapping":"$.V"}]}
+EOF
+
+# kstart NAME STREAM RAWFILE: ksql win.sql over STREAM as consumer c in the
+# background (pid in NAME.pid, exit status in NAME.pid.rc), RAW to RAWFILE,
+# DEST appended to STREAM.dest.
+kstart() {
+	rm -f "$1.pid.rc"
+	{ ksql -f win.sql --input "$2" --schema win.schema --consumer c \
+		--output RAW="$3" --output DEST="$2.dest" 2>"$1.err"
+	  echo $? >"$1.pid.rc"; } &
+	ks_i=0
+	while ! ks_p=$(pgrep -P $! -x ksql); do
+		ks_i=$((ks_i + 1))
+		test $ks_i -le 600 || return 1
+		sleep 0.1
+	done
+	echo "$ks_p" >"$1.pid"
+}
+# waitfor N FILE: up to 60 s for FILE to have N lines.
+waitfor() {
+	wf_i=0
+	while test "$(cat "$2" 2>/dev/null | wc -l)" -lt "$1"; do
+		wf_i=$((wf_i + 1))
+		test $wf_i -le 600 || { echo "waitfor: $2 has not $1 lines" >&2; return 1; }
+		sleep 0.1
+	done
+}
+# ready STREAM RAWFILE: puts probe rows (W = 1, V NULL: they open the first
+# window but do not count) until ksql shows one, so that later records come
+# after its starting position.
+ready() {
+	rd_i=0
+	while ! grep -q "\"W\":1" "$2" 2>/dev/null; do
+		echo "{\"W\":1}" | kput -s "$1" >/dev/null || return 1
+		rd_i=$((rd_i + 1))
+		test $rd_i -le 300 || return 1
+		sleep 0.2
+	done
+}
+# waitgrep PATTERN FILE: up to 60 s for FILE to have a line with PATTERN.
+waitgrep() {
+	wg_i=0
+	while ! grep -q "$1" "$2" 2>/dev/null; do
+		wg_i=$((wg_i + 1))
+		test $wg_i -le 600 || { echo "waitgrep: no $1 in $2" >&2; return 1; }
+		sleep 0.1
+	done
+}
+# kstop PIDFILE SIGNAL: signals the process and waits for it to end.
+kstop() {
+	kill -"$2" "$(cat "$1")" &&
+	kp_i=0 &&
+	while kill -0 "$(cat "$1")" 2>/dev/null; do
+		kp_i=$((kp_i + 1))
+		test $kp_i -le 600 || return 1
+		sleep 0.1
+	done
+}
+# put STREAM W V...: one record per V.
+put() {
+	pt_s=$1 pt_w=$2
+	shift 2
+	for v; do echo "{\"W\":$pt_w,\"V\":$v}"; done | kput -s "$pt_s" >/dev/null
+}
+
+for hist in history empty; do
+test_expect_success "a new consumer (LATEST, $hist stream) killed with its first window open: no loss, no double count" '
+	kshard create w$hist &&
+	if test $hist = history; then put w$hist 7 1000 1000 1000; fi &&
+	kstart a$hist w$hist raw$hist.a &&
+	ready w$hist raw$hist.a &&
+	put w$hist 1 1 2 3 &&
+	waitgrep "\"V\":3" raw$hist.a &&
+	kstop a$hist.pid KILL &&
+	! test -s w$hist.dest &&
+	kstart b$hist w$hist raw$hist.b &&
+	put w$hist 2 10 &&
+	put w$hist 3 20 &&
+	waitfor 2 w$hist.dest &&
+	kstop b$hist.pid TERM &&
+	test "$(cat b$hist.pid.rc)" = 0 &&
+	kstart c$hist w$hist raw$hist.c &&
+	put w$hist 4 5 &&
+	waitfor 3 w$hist.dest &&
+	kstop c$hist.pid TERM &&
+	cat >want <<-\EOF &&
+	{"W":1,"N":3,"S":6}
+	{"W":2,"N":1,"S":10}
+	{"W":3,"N":1,"S":20}
+	EOF
+	test_cmp want w$hist.dest &&
+	! grep -q "\"W\":7" raw$hist.a raw$hist.b raw$hist.c &&
+	! grep -v "^Killed" a$hist.err && test ! -s b$hist.err && test ! -s c$hist.err
+'
+done
+
 test_done

@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "consumer.h"
 #include "group.h"
 #include "ksql.h"
 #include "name.h"
@@ -142,7 +143,24 @@ int ks_source_open(const struct ks_source_opts *o, struct ks_source **out,
 	if (o->consumer) {
 		struct kc_group_opts go = { o->consumer, &s->it, o->follow,
 					    NULL, NULL };
+		struct kc_consumer *c;
+
+		/*
+		 * The starting position is a new consumer's. A new consumer
+		 * checkpoints each shard at once just before where it starts
+		 * (kc_group_commit_start), so a restart before its first
+		 * commit (a window still open) reads it again from there; a
+		 * shard that was empty then has no checkpoint, and for an
+		 * existing consumer such a shard is read from its start.
+		 */
+		if (!kc_consumer_open(s->st, o->consumer, 0, &c, e)) {
+			kc_consumer_close(c);
+			memset(&s->it, 0, sizeof(s->it));
+			s->it.type = KC_ITER_TRIM_HORIZON;
+		}
 		rc = kc_group_open(s->st, &go, &s->g, e);
+		if (!rc)
+			rc = kc_group_commit_start(s->g, e);
 	} else {
 		s->wfd = kc_watch_stream(s->st);
 		rc = add_new_shards(s, e);
@@ -261,6 +279,12 @@ static int group_read(struct ks_source *s, size_t max, struct kc_error *e)
 	int n;
 
 	n = kc_group_read(s->g, max, GROUP_MAX_BYTES, group_record, s, &shard, e);
+	if (n >= 0) {
+		int rc = kc_group_commit_start(s->g, e);
+
+		if (rc)
+			return rc;
+	}
 	if (n != 0)
 		return n;
 	if (!s->follow && kc_group_idle(s->g))
