@@ -476,6 +476,28 @@ test_expect_success 'a kin stream with two shards: nothing is late, ad-hoc or as
 	test_line_count = 300 out
 '
 
+test_expect_success 'an application on a kin stream discovers its schema; a JSON field names its renamed column' '
+	kshard create logs &&
+	{ i=0; while test $i -lt 150; do i=$((i + 1));
+		echo "{\"ts\":$i,\"user\":{\"id\":\"u$((i % 3))\"},\"method\":\"GET\",\"status\":200}"; done;
+	  echo notjson; } | kput -s logs >/dev/null &&
+	ksql -e "CREATE STREAM D (M VARCHAR(8), U VARCHAR(4), N BIGINT, S INTEGER);
+		CREATE PUMP P AS INSERT INTO D SELECT STREAM \"method\", \"id\", COUNT(*), MAX(\"status\")
+		FROM SOURCE_SQL_STREAM_001 GROUP BY \"method\", \"id\", FLOOR(SOURCE_SQL_STREAM_001.ROWTIME TO DAY);" \
+		--output D --input logs --starting-position TRIM_HORIZON --no-follow --consumer disc >out 2>err &&
+	cat >want <<-\EOF &&
+	{"M":"GET","U":"u1","N":50,"S":200}
+	{"M":"GET","U":"u2","N":50,"S":200}
+	{"M":"GET","U":"u0","N":50,"S":200}
+	EOF
+	test_cmp want out &&
+	grep -c UNABLE_TO_PARSE err >n && echo 1 >want && test_cmp want n
+'
+
+test_expect_success 'a syntax error frees what it read (exit 65, nothing else)' '
+	fails_with 65 "ksql: -e:1:15: expected an expression, found '\''FROM'\''" ksql -e "SELECT STREAM FROM x"
+'
+
 # ---- a new consumer killed while its first window is open ----
 
 cat >win.sql <<\EOF

@@ -230,10 +230,28 @@ static int rel_col_ci(const struct rel *r, const char *name, int *col)
 	return n;
 }
 
+/* The column of input rel r whose JSON field is exactly name ("$.name"). */
+static int rel_col_field(const struct rel *r, const char *name)
+{
+	const struct ks_input *in = r->stream ? r->stream->input : NULL;
+	size_t i;
+
+	for (i = 0; in && i < r->stream->nuser; i++) {
+		const char *m = in->schema.cols[i].mapping;
+
+		if (m && m[0] == '$' && m[1] == '.' && !strcmp(m + 2, name))
+			return (int)i;
+	}
+	return -1;
+}
+
 /*
- * No column is named e->name exactly. In an ad-hoc query an unquoted name
- * then means the one column whose name equals it ignoring case (several:
- * ambiguous); in an application it is unknown, as in KDA.
+ * No column is named e->name exactly. A name that is an input's JSON field
+ * means its column (discovery renames reserved words: "method" is the
+ * column COL_method, which KDA would make the SQL spell out). In an ad-hoc
+ * query an unquoted name then means the one column whose name or field
+ * equals it ignoring case (several: ambiguous); in an application it is
+ * unknown, as in KDA.
  */
 static int resolve_ci(struct cx *c, const struct ks_expr *e, size_t from,
 		      size_t to, int *ri, int *ci)
@@ -241,6 +259,18 @@ static int resolve_ci(struct cx *c, const struct ks_expr *e, size_t from,
 	size_t i;
 	int n = 0, col;
 	const char *q;
+
+	for (i = from; i < to; i++) {
+		col = rel_col_field(&c->rels[i], e->name);
+		if (col < 0)
+			continue;
+		if (n++)
+			return berr(c, e->pos, "ambiguous column '%s'", e->name);
+		*ri = (int)i;
+		*ci = col;
+	}
+	if (n)
+		return 0;
 
 	/* a name with a lower-case letter was quoted: it means just that */
 	for (q = e->name; *q && !(*q >= 'a' && *q <= 'z'); q++)

@@ -899,10 +899,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ksql: %s:%u:%u: %s\n",
 			opts.file ? opts.file : "-e", pe.pos.line, pe.pos.col,
 			pe.msg);
+		free(text);
+		free(opts.root);
 		return KC_EDATA;
 	}
 	if (!script.nstmts) {
 		fprintf(stderr, "ksql: %s: no statements\n", script.file);
+		ks_script_release(&script);
+		free(text);
+		free(opts.root);
 		return KC_EDATA;
 	}
 	ks_arena_init(&plan.arena);
