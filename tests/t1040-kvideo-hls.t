@@ -184,6 +184,32 @@ test_expect_success 'ON_DEMAND, MPEG_TS: version 3, no map, .ts segments ffprobe
 	printf "aac\nh264\n" >want && test_cmp want got
 '
 
+test_expect_success 'B-frames: ON_DEMAND fMP4 and MPEG_TS give the source packets, dts rebuilt' '
+	media bf.mp4 6 -c:v libx264 -preset ultrafast -sc_threshold 0 -bf 2 -c:a aac &&
+	ffprobe -v error -select_streams v:0 -show_entries stream=has_b_frames \
+		-of csv=p=0 bf.mp4 | grep -qv "^0" &&
+	kvideo create -s bf --data-retention-in-hours 24 >/dev/null &&
+	kvideo-ingest -s bf -i bf.mp4 --producer-start $T0 >/dev/null &&
+	vpackets bf.mp4 >want && test_line_count = 150 want &&
+	od -s bf --start-timestamp $T0 --end-timestamp $((T0 + 6000)) -o bf &&
+	test "$(segs bf)" = "1 2 3 " &&
+	vpackets bf/master.m3u8 >got && test_cmp want got &&
+	od -s bf --start-timestamp $T0 --end-timestamp $((T0 + 6000)) \
+		--container-format MPEG_TS -o bfts &&
+	ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,flags \
+		-of csv=p=0 bfts/media.m3u8 | grep , |
+	awk -F, "NR == 1 { t0 = \$1 } { printf \"%.3f,%s\n\", \$1 - t0, \$2 }" >got &&
+	cut -d, -f1,3 want >want.ts && test_cmp want.ts got &&
+	for m in bf/master.m3u8 bfts/media.m3u8; do
+		ffprobe -v error -select_streams v:0 -show_entries packet=pts,dts \
+			-of csv=p=0 "$m" | grep , >bf.pd &&
+		awk -F, "\$2 > \$1 || (NR > 1 && \$2 <= last) { print; bad = 1 }
+			{ last = \$2 } END { exit bad }" bf.pd &&
+		ffmpeg -nostdin -v error -i "$m" -f null - 2>err && test_cmp /dev/null err ||
+		exit 1
+	done
+'
+
 test_expect_success 'ON_DEMAND: fragments starting in [Start, End], at most MaxMediaPlaylistFragmentResults' '
 	od --start-timestamp $((T0 + 2000)) --end-timestamp $((T0 + 6000)) -o r &&
 	test "$(segs r)" = "2 3 4 " &&
@@ -221,7 +247,8 @@ test_expect_success 'DisplayFragmentTimestamp ALWAYS: #EXT-X-PROGRAM-DATE-TIME p
 test_expect_success 'PROGRAM-DATE-TIME on SERVER_TIMESTAMP: the arrival times' '
 	s1=$(first_server cam) &&
 	kvideo hls -s cam --playback-mode ON_DEMAND --start-timestamp $s1 \
-		--end-timestamp $((s1 + 1)) --display-fragment-timestamp ALWAYS -o srv &&
+		--end-timestamp $((s1 + 1)) --display-fragment-timestamp ALWAYS \
+		--max-media-playlist-fragment-results 1 -o srv &&
 	test "$(segs srv)" = "1 " &&
 	want=$(date -u -d @$((s1 / 1000)) +%Y-%m-%dT%H:%M:%S).$(printf %03d $((s1 % 1000)))Z &&
 	grep -x "#EXT-X-PROGRAM-DATE-TIME:$want" srv/media.m3u8

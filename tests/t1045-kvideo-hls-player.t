@@ -12,12 +12,13 @@ NODE_PATH="$TEST_DIRECTORY/node/node_modules"
 KIN_HLSJS="$NODE_PATH/hls.js/dist/hls.min.js"
 export NODE_PATH KIN_HLSJS
 
-# h264 OUT SECONDS: 320x240 25 fps H.264 (2 s GOP, no B-frames) + AAC.
+# h264 OUT SECONDS [BFRAMES]: 320x240 25 fps H.264 (2 s GOP, no B-frames
+# unless BFRAMES says) + AAC.
 h264() {
 	ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=25 \
 		-f lavfi -i sine=frequency=440:sample_rate=48000 -t "$2" \
 		-c:v libx264 -preset ultrafast -g 50 -keyint_min 50 -sc_threshold 0 \
-		-bf 0 -pix_fmt yuv420p -c:a aac "$1"
+		-bf "${3:-0}" -pix_fmt yuv420p -c:a aac "$1"
 }
 
 # play PAGE MIN_TIME: plays http://127.0.0.1:PORT/PAGE until currentTime >
@@ -71,6 +72,21 @@ test_expect_success 'ON_DEMAND MPEG-TS plays' '
 		--start-timestamp $T0 --end-timestamp $((T0 + 10000)) \
 		--container-format MPEG_TS -o www/ts &&
 	play ts/index.html 2.5
+'
+
+test_expect_success 'ON_DEMAND with B-frames plays, fMP4 and MPEG-TS' '
+	h264 bf.mp4 10 2 &&
+	ffprobe -v error -select_streams v:0 -show_entries stream=has_b_frames \
+		-of csv=p=0 bf.mp4 | grep -qv "^0" &&
+	kvideo create -s bf --data-retention-in-hours 24 >/dev/null &&
+	kvideo-ingest -s bf -i bf.mp4 --producer-start $T0 >/dev/null &&
+	kvideo hls -s bf --playback-mode ON_DEMAND --fragment-selector-type PRODUCER_TIMESTAMP \
+		--start-timestamp $T0 --end-timestamp $((T0 + 10000)) -o www/bf &&
+	play bf/index.html 2.5 &&
+	kvideo hls -s bf --playback-mode ON_DEMAND --fragment-selector-type PRODUCER_TIMESTAMP \
+		--start-timestamp $T0 --end-timestamp $((T0 + 10000)) \
+		--container-format MPEG_TS -o www/bfts &&
+	play bfts/index.html 2.5
 '
 
 test_expect_success 'ON_DEMAND plays across a discontinuity (a 56 s gap in producer time)' '

@@ -17,13 +17,13 @@ void kv_avfrag_init(struct kv_avfrag *f, enum kv_avfrag_time mode)
 	f->tb = (AVRational){ 1, 1000 };
 }
 
-static int peek(struct kv_avfrag *f, struct kc_error *e);
+static int load(struct kv_avfrag *f, struct kc_error *e);
 
 void kv_avfrag_close(struct kv_avfrag *f)
 {
-	while (f->ipeek < f->npeek)
-		av_packet_free(&f->peek[f->ipeek++]);
-	f->npeek = f->ipeek = 0;
+	while (f->iqueue < f->nqueue)
+		av_packet_free(&f->queue[f->iqueue++]);
+	f->nqueue = f->iqueue = 0;
 	if (f->ic)
 		avformat_close_input(&f->ic);
 }
@@ -36,6 +36,8 @@ void kv_avfrag_release(struct kv_avfrag *f)
 	for (i = 0; i < f->nb_streams; i++)
 		avcodec_parameters_free(&f->par[i]);
 	f->nb_streams = 0;
+	av_freep(&f->queue);
+	f->capqueue = 0;
 }
 
 static int av_fail(struct kc_error *e, int code, int averr, const char *path,
@@ -134,7 +136,7 @@ int kv_avfrag_open(struct kv_avfrag *f, const char *path, int64_t producer_ms,
 	f->frag_producer_ms = producer_ms;
 	for (i = 0; i < KV_AVFRAG_MAX_STREAMS; i++)
 		f->last_dts[i] = AV_NOPTS_VALUE;
-	if ((rc = peek(f, e)) < 0) {
+	if ((rc = load(f, e)) < 0) {
 		kv_avfrag_close(f);
 		return rc;
 	}
@@ -173,21 +175,52 @@ static int read_raw(struct kv_avfrag *f, AVPacket *pkt, struct kc_error *e)
 	return 0;
 }
 
-/*
- * Reads ahead until every track has shown its first packet (or the
- * fragment or the queue ends), then places the fragment on the output
- * timeline: f->shift is what its own timestamps get added.
- */
-static int peek(struct kv_avfrag *f, struct kc_error *e)
+static int cmp_i64(const void *a, const void *b)
 {
-	int64_t first[KV_AVFRAG_MAX_STREAMS], minfirst = INT64_MAX, d;
-	int seen = 0, i, rc = 0;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
-	for (i = 0; i < f->nb_streams; i++)
-		first[i] = INT64_MAX;
-	f->npeek = f->ipeek = 0;
-	while (seen < f->nb_streams &&
-	       f->npeek < (int)(sizeof(f->peek) / sizeof(f->peek[0]))) {
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Gives the packets of video track s in the queue decode timestamps from
+ * their presentation times, as kv_avfrag_open describes; f->delay[s] is
+ * the track's reordering delay so far and grows when this fragment
+ * reorders more.
+ */
+static void rebuild_dts(struct kv_avfrag *f, int s, int64_t *pts)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < f->nqueue; i++)
+		if (f->queue[i]->stream_index == s)
+			pts[k++] = f->queue[i]->pts;
+	qsort(pts, k, sizeof(*pts), cmp_i64);
+	for (i = 0, k = 0; i < f->nqueue; i++) {
+		const AVPacket *p = f->queue[i];
+
+		if (p->stream_index == s && pts[k++] - p->pts > f->delay[s])
+			f->delay[s] = pts[k - 1] - p->pts;
+	}
+	for (i = 0, k = 0; i < f->nqueue; i++)
+		if (f->queue[i]->stream_index == s)
+			f->queue[i]->dts = pts[k++] - f->delay[s];
+}
+
+/*
+ * Reads the whole fragment into the queue, rebuilds video dts, then places
+ * the fragment on the output timeline: f->shift is what its own timestamps
+ * get added.
+ */
+static int load(struct kv_avfrag *f, struct kc_error *e)
+{
+	int64_t first[KV_AVFRAG_MAX_STREAMS], first_pts[KV_AVFRAG_MAX_STREAMS];
+	int64_t minpts = INT64_MAX, mindts = INT64_MAX, d, *pts;
+	size_t i;
+	int s, rc;
+
+	f->nqueue = f->iqueue = 0;
+	for (;;) {
 		AVPacket *pkt = av_packet_alloc();
 
 		if (!pkt)
@@ -197,39 +230,70 @@ static int peek(struct kv_avfrag *f, struct kc_error *e)
 			av_packet_free(&pkt);
 			break;
 		}
-		f->peek[f->npeek++] = pkt;
-		if (first[pkt->stream_index] == INT64_MAX)
-			seen++;
-		if (pkt->dts < first[pkt->stream_index])
-			first[pkt->stream_index] = pkt->dts;
+		if (f->nqueue == f->capqueue) {
+			size_t cap = f->capqueue ? 2 * f->capqueue : 256;
+			AVPacket **q = av_realloc_array(f->queue, cap,
+							sizeof(*q));
+
+			if (!q) {
+				av_packet_free(&pkt);
+				return kc_error_set(e, KC_EFAIL, "out of memory");
+			}
+			f->queue = q;
+			f->capqueue = cap;
+		}
+		f->queue[f->nqueue++] = pkt;
 	}
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < f->nb_streams; i++)
-		if (first[i] < minfirst)
-			minfirst = first[i];
-	if (minfirst == INT64_MAX)              /* no packets at all */
-		minfirst = 0;
-	if (f->mode == KV_AVFRAG_PRODUCER || f->nfrags == 0) {
-		if (f->nfrags == 0)
-			f->origin_ms = f->frag_producer_ms;
-		f->shift = f->frag_producer_ms - f->origin_ms - minfirst;
+	pts = av_malloc_array(f->nqueue ? f->nqueue : 1, sizeof(*pts));
+	if (!pts)
+		return kc_error_set(e, KC_EFAIL, "out of memory");
+	for (s = 0; s < f->nb_streams; s++)
+		if (f->par[s]->codec_type == AVMEDIA_TYPE_VIDEO)
+			rebuild_dts(f, s, pts);
+	av_free(pts);
+	for (s = 0; s < f->nb_streams; s++)
+		first[s] = first_pts[s] = INT64_MAX;
+	for (i = 0; i < f->nqueue; i++) {
+		const AVPacket *p = f->queue[i];
+
+		s = p->stream_index;
+		if (p->dts < first[s])
+			first[s] = p->dts;
+		if (p->pts < first_pts[s])
+			first_pts[s] = p->pts;
+	}
+	for (s = 0; s < f->nb_streams; s++) {
+		if (first_pts[s] < minpts)
+			minpts = first_pts[s];
+		if (first[s] < mindts)
+			mindts = first[s];
+	}
+	if (minpts == INT64_MAX)                /* no packets at all */
+		minpts = mindts = 0;
+	if (f->nfrags == 0)
+		f->origin_ms = f->frag_producer_ms;
+	if (f->mode == KV_AVFRAG_PRODUCER) {
+		f->shift = f->frag_producer_ms - f->origin_ms - minpts;
+	} else if (f->nfrags == 0) {
+		f->shift = -mindts;
 	} else {
 		f->shift = INT64_MIN;
-		for (i = 0; i < f->nb_streams; i++) {
-			if (first[i] == INT64_MAX)
+		for (s = 0; s < f->nb_streams; s++) {
+			if (first[s] == INT64_MAX)
 				continue;
-			d = f->end[i] - first[i];
+			d = f->end[s] - first[s];
 			if (d > f->shift)
 				f->shift = d;
 		}
 		if (f->shift == INT64_MIN)
-			f->shift = f->end_all - minfirst;
+			f->shift = f->end_all - mindts;
 	}
-	f->frag_start = minfirst + f->shift;
-	for (i = 0; i < f->nb_streams; i++)
-		f->first[i] = first[i] == INT64_MAX ? INT64_MAX
-						    : first[i] + f->shift;
+	f->frag_start = minpts + f->shift;
+	for (s = 0; s < f->nb_streams; s++)
+		f->first[s] = first[s] == INT64_MAX ? INT64_MAX
+						    : first[s] + f->shift;
 	return 0;
 }
 
@@ -262,16 +326,13 @@ static void fill_duration(struct kv_avfrag *f, AVPacket *pkt)
 
 int kv_avfrag_read(struct kv_avfrag *f, AVPacket *pkt, struct kc_error *e)
 {
-	int rc;
-
+	(void)e;                /* the fragment was read whole at open */
 	if (!f->ic)
 		return 1;
-	if (f->ipeek < f->npeek) {
-		av_packet_move_ref(pkt, f->peek[f->ipeek]);
-		av_packet_free(&f->peek[f->ipeek++]);
-	} else if ((rc = read_raw(f, pkt, e)) != 0) {
-		return rc;
-	}
+	if (f->iqueue == f->nqueue)
+		return 1;
+	av_packet_move_ref(pkt, f->queue[f->iqueue]);
+	av_packet_free(&f->queue[f->iqueue++]);
 	pkt->pts += f->shift;
 	pkt->dts += f->shift;
 	fill_duration(f, pkt);

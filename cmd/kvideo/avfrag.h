@@ -14,12 +14,15 @@
  *	kv_avfrag_release(&f);
  *
  * Every packet comes out in milliseconds (f.tb = {1, 1000}; stored fragments
- * are Matroska with a 1 ms timecode scale). The earliest packet of the first
- * fragment has dts 0; f.origin_ms is the producer time of that instant. In
- * PRODUCER mode, a fragment's earliest packet (the smallest first dts of
- * its tracks) is placed at its producer timestamp, so the producer time of
- * a packet is f.origin_ms + pkt->pts.
- */
+ * are Matroska with a 1 ms timecode scale). Matroska keeps presentation
+ * times only, so video packets get decode timestamps rebuilt from them (see
+ * kv_avfrag_open): with B-frames a track's dts run behind its pts by the
+ * reordering delay. In PRODUCER mode a fragment's earliest presentation
+ * (the smallest pts of its tracks) is placed at its producer timestamp, and
+ * the producer time of a packet is f.origin_ms + pkt->pts (the first
+ * fragment's earliest pts is 0, its video dts may be below 0). In
+ * CONTIGUOUS mode the first fragment's earliest dts is 0.
+  */
 #ifndef KV_AVFRAG_H
 #define KV_AVFRAG_H
 
@@ -56,7 +59,7 @@ struct kv_avfrag {
 	 */
 	int nb_streams;
 	AVCodecParameters *par[KV_AVFRAG_MAX_STREAMS];
-	int64_t origin_ms;              /* producer time of output dts 0 */
+	int64_t origin_ms;              /* PRODUCER: producer time of pts 0 */
 	/*
 	 * Set by kv_avfrag_open when the fragment just opened has codec
 	 * parameters (size, sample rate, codec private data) different from
@@ -66,13 +69,18 @@ struct kv_avfrag {
 	/* The fragment being read (NULL between fragments). */
 	AVFormatContext *ic;
 	int64_t frag_producer_ms;       /* its producer timestamp */
-	int64_t frag_start;             /* output dts of its earliest packet */
+	int64_t frag_start;             /* output pts of its earliest packet */
 	int64_t first[KV_AVFRAG_MAX_STREAMS]; /* per track: its first output
 					 * dts (INT64_MAX: none seen) */
 	int64_t shift;                  /* added to its own timestamps (ms) */
-	/* Packets read ahead to find each track's first dts (see .c). */
-	AVPacket *peek[64];
-	int npeek, ipeek;
+	/* Its packets, read whole at open (see .c); next is queue[iqueue]. */
+	AVPacket **queue;
+	size_t nqueue, iqueue, capqueue;
+	/*
+	 * Per video track: the reordering delay (ms) its dts are rebuilt with,
+	 * the largest seen so far, kept across fragments so dts never go back.
+	 */
+	int64_t delay[KV_AVFRAG_MAX_STREAMS];
 	int64_t end[KV_AVFRAG_MAX_STREAMS]; /* per track: largest dts+duration */
 	int64_t end_all;                /* the largest of end[] */
 	int64_t last_dts[KV_AVFRAG_MAX_STREAMS]; /* in this fragment */
@@ -84,12 +92,21 @@ void kv_avfrag_init(struct kv_avfrag *f, enum kv_avfrag_time mode);
 
 /*
  * Closes the current fragment (if any) and opens the fragment file at path
- * (a self-contained MKV) whose producer timestamp is producer_ms. The first
- * call records the tracks in f->par; later calls compare, set f->changed
- * and update f->par. Returns 0; -KC_EDATA when libavformat cannot read it or its
- * tracks differ in number or codec from the first fragment's (message
- * "fragment FILE: ..."); -KC_ENOENT when the file is gone (trimmed by
- * retention); -KC_EIO.
+ * (a self-contained MKV) whose producer timestamp is producer_ms, reading
+ * all its packets. The first call records the tracks in f->par; later
+ * calls compare, set f->changed and update f->par.
+ *
+ * Video packets get decode timestamps rebuilt from their presentation
+ * times: the k-th packet of a track (decode order) gets the k-th smallest
+ * pts of the fragment less the track's reordering delay, the largest
+ * (k-th smallest pts - k-th pts) seen in this or an earlier fragment; so
+ * dts <= pts, dts increase, and without B-frames dts = pts. This is the
+ * one place kvideo does it (MP4 and MPEG-TS muxers need both).
+ *
+ * Returns 0; -KC_EDATA when libavformat cannot read it or its tracks
+ * differ in number or codec from the first fragment's (message "fragment
+ * FILE: ..."); -KC_ENOENT when the file is gone (trimmed by retention);
+ * -KC_EIO.
  */
 int kv_avfrag_open(struct kv_avfrag *f, const char *path, int64_t producer_ms,
 		   struct kc_error *e);
@@ -97,7 +114,7 @@ int kv_avfrag_open(struct kv_avfrag *f, const char *path, int64_t producer_ms,
 /*
  * Reads the next packet of the current fragment into pkt (which the caller
  * allocated and unrefs), its timestamps rescaled to f->tb and moved onto the
- * output timeline. Packets without a dts get one from their pts. Returns 0
+ * output timeline (video dts rebuilt as kv_avfrag_open says). Returns 0
  * with a packet, 1 at the end of the fragment (open the next one), or
  * -KC_EDATA/-KC_EIO with e filled.
  */

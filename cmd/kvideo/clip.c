@@ -345,38 +345,6 @@ static int frame_parses(const AVPacket *pkt, int lsize)
 	return 1;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * Gives the video packets of track s in b[0..n) (one fragment, decode
- * order) decode timestamps: Matroska stores presentation times only, and
- * an MP4 needs both. The k-th packet gets the k-th smallest pts less the
- * reordering delay, the largest (k-th smallest pts - k-th pts) seen so far
- * (0 without B-frames), so dts <= pts and dts increase.
- */
-static void video_dts(AVPacket **b, size_t n, int s, int64_t *delay)
-{
-	int64_t *pts = kc_xmalloc((n ? n : 1) * sizeof(*pts));
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++)
-		if (b[i]->stream_index == s)
-			pts[k++] = b[i]->pts;
-	qsort(pts, k, sizeof(*pts), cmp_i64);
-	for (i = 0, k = 0; i < n; i++)
-		if (b[i]->stream_index == s && pts[k++] - b[i]->pts > *delay)
-			*delay = pts[k - 1] - b[i]->pts;
-	for (i = 0, k = 0; i < n; i++)
-		if (b[i]->stream_index == s)
-			b[i]->dts = pts[k++] - *delay;
-	free(pts);
-}
-
 static int av_errno_code(int averr)
 {
 	return averr == AVERROR(ENOSPC) || averr == AVERROR(EIO) ||
@@ -499,9 +467,6 @@ int kv_cmd_get_clip(int argc, char **argv)
 	size_t *idx = NULL, n = 0, i, npieces = 0;
 	uint64_t bytes = 0, used = 0;
 	int64_t last_dts[KV_AVFRAG_MAX_STREAMS], base = 0, adj = 0;
-	int64_t delay[KV_AVFRAG_MAX_STREAMS] = { 0 };
-	AVPacket **buf = NULL;
-	size_t nbuf = 0, capbuf = 0, j;
 	int lsize[KV_AVFRAG_MAX_STREAMS];
 	int rc, s, header = 0;
 	char *root;
@@ -597,49 +562,33 @@ int kv_cmd_get_clip(int argc, char **argv)
 			    first <= last_dts[s])
 				adj += last_dts[s] + 1 - first;
 		}
-		/* The whole fragment first: video dts come from its pts. */
-		nbuf = 0;
+		/* Video dts come rebuilt from the pts (avfrag). */
 		while ((rc = kv_avfrag_read(&af, pkt, &e)) == 0) {
 			s = pkt->stream_index;
 			pkt->dts += adj - af.shift - base;
 			pkt->pts += adj - af.shift - base;
 			if (af.par[s]->codec_type == AVMEDIA_TYPE_VIDEO &&
 			    !frame_parses(pkt, lsize[s]))
-				failf(KC_EDATA, "video stream '%s': InvalidMediaFrame: "
-				      "fragment %s: a %s frame at %" PRId64 " ms "
-				      "does not parse", o.cli.stream, f->number,
+				failf(KC_EDATA, "video stream '%s': "
+				      "InvalidMediaFrame: fragment %s: "
+				      "a %s frame at %" PRId64 " ms does not parse",
+				      o.cli.stream, f->number,
 				      kv_avfrag_codec_name(af.par[s]), pkt->pts);
-			if (nbuf == capbuf) {
-				capbuf = capbuf ? 2 * capbuf : 256;
-				buf = kc_xrealloc(buf, capbuf * sizeof(*buf));
-			}
-			buf[nbuf++] = pkt;
-			pkt = av_packet_alloc();
-			if (!pkt)
-				failf(KC_EFAIL, "out of memory");
-		}
-		if (rc < 0)
-			failf(e.code, "video stream '%s': InvalidMediaFrame: %s",
-			      o.cli.stream, e.msg);
-		for (s = 0; s < af.nb_streams; s++)
-			if (af.par[s]->codec_type == AVMEDIA_TYPE_VIDEO)
-				video_dts(buf, nbuf, s, &delay[s]);
-		for (j = 0; j < nbuf; j++) {
-			AVPacket *p = buf[j];
-
-			s = p->stream_index;
-			if (p->dts <= last_dts[s])
-				failf(KC_EDATA, "video stream '%s': InvalidMediaFrame: "
-				      "fragment %s: timestamps go backwards",
-				      o.cli.stream, f->number);
-			last_dts[s] = p->dts;
-			av_packet_rescale_ts(p, af.tb, oc->streams[s]->time_base);
-			p->pos = -1;
-			rc = av_interleaved_write_frame(oc, p);
-			av_packet_free(&buf[j]);
+			if (pkt->dts <= last_dts[s])
+				failf(KC_EDATA, "video stream '%s': "
+				      "InvalidMediaFrame: fragment %s: "
+				      "timestamps go backwards", o.cli.stream,
+				      f->number);
+			last_dts[s] = pkt->dts;
+			av_packet_rescale_ts(pkt, af.tb, oc->streams[s]->time_base);
+			pkt->pos = -1;
+			rc = av_interleaved_write_frame(oc, pkt);
 			if (rc < 0)
 				av_failf(rc, "output");
 		}
+		if (rc < 0)
+			failf(e.code, "video stream '%s': InvalidMediaFrame: "
+			      "%s", o.cli.stream, e.msg);
 	}
 	if (!header)
 		failf(KC_ENOENT, "video stream '%s': ResourceNotFound: no fragments "
@@ -668,7 +617,6 @@ int kv_cmd_get_clip(int argc, char **argv)
 	avformat_free_context(oc);
 	av_dict_free(&mux_opts);
 	av_packet_free(&pkt);
-	free(buf);
 	kv_avfrag_release(&af);
 	free(pieces);
 	free(idx);
