@@ -607,4 +607,98 @@ test_expect_success "a new consumer (LATEST, $hist stream) killed with its first
 '
 done
 
+# ---- WINDOWED BY STAGGER ----
+
+cat >stag.json <<'EOF'
+{"ts":"2024-05-01 12:00:00","K":"a","V":1}
+{"ts":"2024-05-01 12:00:10","K":"b","V":10}
+{"ts":"2024-05-01 12:00:30","K":"a","V":2}
+{"ts":"2024-05-01 12:00:59.999","K":"a","V":3}
+{"ts":"2024-05-01 12:01:00","K":"a","V":4}
+{"ts":"2024-05-01 12:01:05","K":"c","V":100}
+{"ts":"2024-05-01 12:01:09","K":"b","V":20}
+{"ts":"2024-05-01 12:03:00","K":"b","V":30}
+EOF
+cat >stag.schema <<'EOF'
+{"RecordFormat":{"RecordFormatType":"JSON"},
+ "RecordColumns":[{"Name":"ts","SqlType":"VARCHAR(32)","Mapping":"$.ts"},
+                  {"Name":"K","SqlType":"VARCHAR(8)","Mapping":"$.K"},
+                  {"Name":"V","SqlType":"INTEGER","Mapping":"$.V"}]}
+EOF
+
+test_expect_success 'stagger window: opens at a key'\''s first row, closes RANGE later, one row with ROWTIME = open + range' '
+	ksql -e "CREATE STREAM D (K VARCHAR(4), N BIGINT, S BIGINT, MI INTEGER, MA INTEGER, T TIMESTAMP);
+	     CREATE PUMP P AS INSERT INTO D SELECT STREAM K, COUNT(*), SUM(V), MIN(V), MAX(V), ROWTIME
+	     FROM SOURCE_SQL_STREAM_001 WINDOWED BY STAGGER (PARTITION BY K RANGE INTERVAL '\''1'\'' MINUTE);
+	     CREATE STREAM E (K VARCHAR(4), N BIGINT);
+	     CREATE PUMP Q AS INSERT INTO E SELECT STREAM K, N FROM D WHERE N > 1;" \
+		--schema stag.schema --rowtime-field ts --output D --output E=e.out --rowtime <stag.json >out 2>err &&
+	cat >want <<-\EOF &&
+	{"ROWTIME":"2024-05-01 12:01:00.000","K":"a","N":3,"S":6,"MI":1,"MA":3,"T":"2024-05-01 12:01:00.000"}
+	{"ROWTIME":"2024-05-01 12:01:10.000","K":"b","N":2,"S":30,"MI":10,"MA":20,"T":"2024-05-01 12:01:10.000"}
+	{"ROWTIME":"2024-05-01 12:02:00.000","K":"a","N":1,"S":4,"MI":4,"MA":4,"T":"2024-05-01 12:02:00.000"}
+	{"ROWTIME":"2024-05-01 12:02:05.000","K":"c","N":1,"S":100,"MI":100,"MA":100,"T":"2024-05-01 12:02:05.000"}
+	{"ROWTIME":"2024-05-01 12:04:00.000","K":"b","N":1,"S":30,"MI":30,"MA":30,"T":"2024-05-01 12:04:00.000"}
+	EOF
+	test_cmp want out &&
+	test ! -s err &&
+	cat >want <<-\EOF &&
+	{"ROWTIME":"2024-05-01 12:01:00.000","K":"a","N":3}
+	{"ROWTIME":"2024-05-01 12:01:10.000","K":"b","N":2}
+	EOF
+	test_cmp want e.out
+'
+
+test_expect_success 'stagger window: rows come out as time passes, not only at the end; HAVING' '
+	mkfifo stag.fifo &&
+	{ ksql -e "CREATE STREAM D (K VARCHAR(4), N BIGINT);
+	     CREATE PUMP P AS INSERT INTO D SELECT STREAM K, COUNT(*) FROM SOURCE_SQL_STREAM_001
+	     WINDOWED BY STAGGER (PARTITION BY K RANGE INTERVAL '\''30'\'' SECOND) HAVING COUNT(*) < 2;" \
+		--schema stag.schema --rowtime-field ts --output D <stag.fifo >live.out 2>&1 & } &&
+	exec 9>stag.fifo &&
+	sed -n 1,5p stag.json >&9 &&
+	waitfor 2 live.out &&
+	cat >want <<-\EOF &&
+	{"K":"a","N":1}
+	{"K":"b","N":1}
+	EOF
+	test_cmp want live.out &&
+	sed -n 6,8p stag.json >&9 &&
+	exec 9>&- &&
+	waitfor 6 live.out &&
+	sleep 0.2 &&
+	cat >>want <<-\EOF &&
+	{"K":"a","N":1}
+	{"K":"c","N":1}
+	{"K":"b","N":1}
+	{"K":"b","N":1}
+	EOF
+	test_cmp want live.out
+'
+
+test_expect_success 'stagger window: many keys (state rebuilt as windows close), counts exact' '
+	i=0 && while test $i -lt 3000; do
+		printf "{\"ts\":\"%d000\",\"K\":\"k%d\",\"V\":1}\n{\"ts\":\"%d500\",\"K\":\"k%d\",\"V\":2}\n" $i $i $i $i
+		i=$((i + 1))
+	done >many.json &&
+	ksql -e "CREATE STREAM D (K VARCHAR(8), N BIGINT, S BIGINT);
+	     CREATE PUMP P AS INSERT INTO D SELECT STREAM K, COUNT(*), SUM(V) FROM SOURCE_SQL_STREAM_001
+	     WINDOWED BY STAGGER (PARTITION BY K RANGE INTERVAL '\''2'\'' SECOND);" \
+		--schema stag.schema --rowtime-field ts --output D -o csv <many.json >out 2>err &&
+	test ! -s err &&
+	test_line_count = 3001 out &&
+	test "$(grep -c ",2,3\$" out)" = 3000 &&
+	sed -n 2p out >first && echo "k0,2,3" >want && test_cmp want first &&
+	tail -n 1 out >last && echo "k2999,2,3" >want && test_cmp want last
+'
+
+test_expect_success 'stagger window: binder errors' '
+	bind_fails "1:187: GROUP BY cannot be combined with WINDOWED BY STAGGER, whose PARTITION BY groups the rows" \
+		"CREATE STREAM D (n BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM COUNT(*) FROM SOURCE_SQL_STREAM_001 WINDOWED BY STAGGER (PARTITION BY SECTOR RANGE INTERVAL '\''1'\'' MINUTE) GROUP BY SECTOR;" &&
+	bind_fails "1:74: COUNT(DISTINCT) is not supported in a stagger window" \
+		"CREATE STREAM D (n BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM COUNT(DISTINCT PRICE) FROM SOURCE_SQL_STREAM_001 WINDOWED BY STAGGER (PARTITION BY SECTOR RANGE INTERVAL '\''1'\'' MINUTE);" &&
+	bind_fails "1:74: column '\''PRICE'\'' is neither grouped nor aggregated" \
+		"CREATE STREAM D (n DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM PRICE FROM SOURCE_SQL_STREAM_001 WINDOWED BY STAGGER (PARTITION BY SECTOR RANGE INTERVAL '\''1'\'' MINUTE);"
+'
+
 test_done

@@ -458,6 +458,163 @@ static int time_cmp(const struct ks_groupby *gb, const struct ks_value *v)
 	return ks_compare(v, t, &gb->cur_time, t);
 }
 
+/* ---- WINDOWED BY STAGGER ---- */
+
+/*
+ * A stagger window per partition key: it opens at the key's first row
+ * (ROWTIME t), takes the key's rows with ROWTIME < t + range, and is
+ * emitted, one row with ROWTIME = t + range, once the stream's time reaches
+ * that (a later row of any key, an idle bound, the end of input). As every
+ * window is equally long, windows close in the order they opened: a FIFO
+ * of open windows gives the next one to close, and their rows come out in
+ * ROWTIME order. A key whose window closed keeps its table entry until
+ * half the table is closed entries; then the table is rebuilt with the
+ * open ones, so state stays proportional to the open windows.
+ */
+static struct ks_stagwin *stag_win(const struct ks_gtab *g, size_t i)
+{
+	return ks_gtab_payload(g, i);
+}
+
+static struct ks_aggst *stag_st(const struct ks_gtab *g, size_t i)
+{
+	return (struct ks_aggst *)((char *)ks_gtab_payload(g, i) +
+				   sizeof(struct ks_stagwin));
+}
+
+static void stag_emit(struct ks_plan *p, struct ks_pump *pu, size_t i)
+{
+	struct ks_groupby *gb = pu->gb;
+	struct ks_value *post = gb->post.regs;
+	struct ks_value *keys = ks_gtab_keys(&gb->tab, i);
+	struct ks_stagwin *w = stag_win(&gb->tab, i);
+	struct ks_aggst *st = stag_st(&gb->tab, i);
+	int64_t rowtime = w->open_time + gb->range;
+	size_t k, a;
+
+	for (k = 0; k < gb->nkeys; k++)
+		post[gb->post_keys[k]] = keys[k];
+	for (a = 0; a < gb->naggs; a++)
+		ks_agg_final(&gb->aggs[a], &st[a], &post[gb->aggs[a].out],
+			     &p->ctx);
+	post[gb->post_rowtime].null = 0;
+	post[gb->post_rowtime].u.i = rowtime;
+	pu->rowtime = rowtime;
+	if (gb->having.n && ks_code_run(&gb->having, post, &p->ctx))
+		ks_pump_rowerr(p, pu);
+	else if (gb->having_reg >= 0 && !ks_true(&post[gb->having_reg]))
+		;
+	else if (ks_code_run(&pu->sel, post, &p->ctx))
+		ks_pump_rowerr(p, pu);
+	else
+		ks_pump_emit(p, pu, post, rowtime);
+	for (a = 0; a < gb->naggs; a++)
+		ks_agg_free(&st[a]);
+	memset(st, 0, gb->naggs * sizeof(*st));
+	w->open = 0;
+	if (w->hold) {
+		ks_hold_free(p, w->hold);
+		w->hold = NULL;
+	}
+	gb->sclosed++;
+}
+
+/* Rebuilds the table with the open windows only, in queue order. */
+static void stag_compact(struct ks_groupby *gb)
+{
+	struct ks_gtab fresh;
+	size_t q;
+
+	ks_gtab_init(&fresh, gb->tab.kt, gb->tab.nkeys, gb->tab.psize);
+	for (q = 0; q < gb->scount; q++) {
+		size_t *slot = &gb->squeue[(gb->shead + q) % gb->scap];
+		uint64_t h;
+		long gi;
+		int created;
+
+		memcpy(&h, gb->tab.ents + *slot * gb->tab.esize, 8);
+		gi = ks_gtab_find(&fresh, ks_gtab_keys(&gb->tab, *slot), h, 1,
+				  &created);
+		memcpy(ks_gtab_payload(&fresh, (size_t)gi),
+		       ks_gtab_payload(&gb->tab, *slot), gb->tab.psize);
+		*slot = (size_t)gi;
+	}
+	ks_gtab_release(&gb->tab);
+	gb->tab = fresh;
+	gb->sclosed = 0;
+}
+
+/* Emits the windows that end at or before t. */
+static void stag_close(struct ks_plan *p, struct ks_pump *pu, int64_t t)
+{
+	struct ks_groupby *gb = pu->gb;
+	int64_t rowtime = pu->rowtime;
+
+	while (gb->scount && !p->failed) {
+		size_t i = gb->squeue[gb->shead];
+
+		if (t != INT64_MAX &&
+		    stag_win(&gb->tab, i)->open_time + gb->range > t)
+			break;
+		gb->shead = (gb->shead + 1) % gb->scap;
+		gb->scount--;
+		stag_emit(p, pu, i);
+	}
+	gb->open = gb->scount > 0;
+	pu->rowtime = rowtime;
+	p->ctx.rowtime = rowtime;
+	if (gb->sclosed >= 1024 && gb->sclosed * 2 >= gb->tab.n)
+		stag_compact(gb);
+}
+
+static int stag_row(struct ks_plan *p, struct ks_pump *pu)
+{
+	struct ks_groupby *gb = pu->gb;
+	struct ks_value *r = pu->f.regs;
+	int64_t rowtime = pu->rowtime;
+	struct ks_stagwin *w;
+	struct ks_aggst *st;
+	size_t k, a;
+	long gi;
+	int created;
+
+	stag_close(p, pu, rowtime);
+	for (k = 0; k < gb->nkeys; k++)
+		gb->keybuf[k] = r[gb->key_regs[k]];
+	gi = ks_gtab_find(&gb->tab, gb->keybuf,
+			  ks_gtab_hash(&gb->tab, gb->keybuf), 1, &created);
+	w = stag_win(&gb->tab, (size_t)gi);
+	st = stag_st(&gb->tab, (size_t)gi);
+	if (!w->open) {
+		if (!created)
+			gb->sclosed--;
+		w->open = 1;
+		w->open_time = rowtime;
+		w->hold = ks_hold_new(p);
+		if (gb->scount == gb->scap) {
+			size_t ncap = gb->scap ? 2 * gb->scap : 64, q;
+			size_t *nq = kc_xmalloc(ncap * sizeof(*nq));
+
+			for (q = 0; q < gb->scount; q++)
+				nq[q] = gb->squeue[(gb->shead + q) % gb->scap];
+			free(gb->squeue);
+			gb->squeue = nq;
+			gb->scap = ncap;
+			gb->shead = 0;
+		}
+		gb->squeue[(gb->shead + gb->scount++) % gb->scap] = (size_t)gi;
+		gb->open = 1;
+	}
+	for (a = 0; a < gb->naggs; a++) {
+		const struct ks_aggcall *ac = &gb->aggs[a];
+
+		if (ks_agg_step(ac, &st[a], ac->arg >= 0 ? &r[ac->arg] : NULL, 1,
+				&p->ctx))
+			return -1;
+	}
+	return 0;
+}
+
 int ks_groupby_row(struct ks_plan *p, struct ks_pump *pu)
 {
 	struct ks_groupby *gb = pu->gb;
@@ -469,6 +626,8 @@ int ks_groupby_row(struct ks_plan *p, struct ks_pump *pu)
 	long gi;
 	int created;
 
+	if (gb->stagger)
+		return stag_row(p, pu);
 	if (gb->time_key >= 0) {
 		const struct ks_value *tv = &r[gb->key_regs[gb->time_key]];
 
@@ -536,6 +695,10 @@ void ks_groupby_bound(struct ks_plan *p, struct ks_pump *pu, int64_t t)
 {
 	struct ks_groupby *gb = pu->gb;
 
+	if (gb->stagger) {
+		stag_close(p, pu, t);
+		return;
+	}
 	if (gb->open && gb->time_key >= 0 && gb->time_rowtime &&
 	    t >= gb->cur_time.u.i + gb->time_step && gb->time_step > 0)
 		gb_emit_all(p, pu);
@@ -545,6 +708,10 @@ void ks_groupby_flush(struct ks_plan *p, struct ks_pump *pu)
 {
 	struct ks_groupby *gb = pu->gb;
 
+	if (gb->stagger) {
+		stag_close(p, pu, INT64_MAX);
+		return;
+	}
 	/* An aggregate without GROUP BY over no rows is still one row. */
 	if (!gb->nkeys && !gb->tab.n && p->adhoc) {
 		int created;
@@ -563,7 +730,12 @@ void ks_groupby_release(struct ks_groupby *gb)
 
 	if (!gb)
 		return;
-	if (gb->has_strings)
+	if (gb->stagger) {
+		for (i = 0; i < gb->tab.n; i++)
+			for (a = 0; a < gb->naggs; a++)
+				ks_agg_free(&stag_st(&gb->tab, i)[a]);
+		free(gb->squeue);
+	} else if (gb->has_strings)
 		for (i = 0; i < gb->tab.n; i++) {
 			struct ks_aggst *st = ks_gtab_payload(&gb->tab, i);
 

@@ -1628,17 +1628,37 @@ static int bind_select(struct ks_plan *p, struct ks_pump *pu,
 	aggs |= has_agg(s->having, &over);
 	for (i = 0; i < s->norder; i++)
 		aggs |= has_agg(s->order[i].e, &over);
-	if (s->stagger) {
-		berr(&c, s->stagger->pos, "WINDOWED BY STAGGER is not supported");
+	if (s->stagger && s->ngroup) {
+		berr(&c, s->group_by[0]->pos, "GROUP BY cannot be combined with "
+		     "WINDOWED BY STAGGER, whose PARTITION BY groups the rows");
 		goto out;
+	}
+	if (s->stagger) {
+		const struct ks_expr *x = s->stagger->range;
+
+		if (!x || !is_literal(x) || x->lit_type.t != KS_T_INTERVAL_DS ||
+		    x->lit.u.i <= 0) {
+			berr(&c, x ? x->pos : s->stagger->pos, "WINDOWED BY "
+			     "STAGGER needs RANGE with a positive day-time "
+			     "INTERVAL");
+			goto out;
+		}
+		if (over) {
+			berr(&c, s->stagger->pos, "WINDOWED BY STAGGER and OVER "
+			     "cannot be combined");
+			goto out;
+		}
 	}
 	if (s->distinct && !p->adhoc) {
 		berr(&c, s->pos, "SELECT STREAM DISTINCT is not supported; use "
 		     "GROUP BY with a time key");
 		goto out;
 	}
-	if (s->ngroup || (aggs && p->adhoc)) {
+	if (s->ngroup || s->stagger || (aggs && p->adhoc)) {
 		struct ks_groupby *gb = kc_xcalloc(1, sizeof(*gb));
+		struct ks_expr *const *gexprs = s->stagger ? s->stagger->partition
+							  : s->group_by;
+		size_t ngroup = s->stagger ? s->stagger->npartition : s->ngroup;
 		size_t k;
 
 		if (over) {
@@ -1647,19 +1667,19 @@ static int bind_select(struct ks_plan *p, struct ks_pump *pu,
 		}
 		pu->mode = KS_PUMP_GROUP;
 		pu->gb = gb;
-		gb->nkeys = s->ngroup;
-		gb->key_regs = kc_xcalloc(s->ngroup + 1, sizeof(int));
-		gb->key_types = kc_xcalloc(s->ngroup + 1, sizeof(*gb->key_types));
-		gb->post_keys = kc_xcalloc(s->ngroup + 1, sizeof(int));
-		gb->keybuf = kc_xcalloc(s->ngroup + 1, sizeof(*gb->keybuf));
+		gb->nkeys = ngroup;
+		gb->key_regs = kc_xcalloc(ngroup + 1, sizeof(int));
+		gb->key_types = kc_xcalloc(ngroup + 1, sizeof(*gb->key_types));
+		gb->post_keys = kc_xcalloc(ngroup + 1, sizeof(int));
+		gb->keybuf = kc_xcalloc(ngroup + 1, sizeof(*gb->keybuf));
 		gb->time_key = -1;
 		gb->having_reg = -1;
 		gb->max_rowtime = INT64_MIN;
-		c.gkeys = kc_xcalloc(s->ngroup + 1, sizeof(*c.gkeys));
-		c.ngkeys = s->ngroup;
+		c.gkeys = kc_xcalloc(ngroup + 1, sizeof(*c.gkeys));
+		c.ngkeys = ngroup;
 		c.code = &pu->args;
-		for (k = 0; k < s->ngroup; k++) {
-			const struct ks_expr *g = s->group_by[k];
+		for (k = 0; k < ngroup; k++) {
+			const struct ks_expr *g = gexprs[k];
 			int rt;
 			int64_t step;
 
@@ -1673,7 +1693,7 @@ static int bind_select(struct ks_plan *p, struct ks_pump *pu,
 			if (compile(&c, g, &gb->key_regs[k], &gb->key_types[k]))
 				goto out;
 			gb->key_types[k].not_null = 0;
-			if (!p->adhoc && gb->time_key < 0 &&
+			if (!p->adhoc && !s->stagger && gb->time_key < 0 &&
 			    (rowtime_key(&c, g, &rt, &step) ||
 			     is_monotonic_call(g))) {
 				gb->time_key = (int)k;
@@ -1681,14 +1701,17 @@ static int bind_select(struct ks_plan *p, struct ks_pump *pu,
 				gb->time_step = step;
 			}
 		}
-		if (!p->adhoc && gb->time_key < 0) {
+		if (s->stagger) {
+			gb->stagger = 1;
+			gb->range = s->stagger->range->lit.u.i;
+		} else if (!p->adhoc && gb->time_key < 0) {
 			berr(&c, s->ngroup ? s->group_by[0]->pos : s->pos,
 			     "a streaming GROUP BY needs a monotonic time key, "
 			     "such as STEP(ROWTIME BY INTERVAL '60' SECOND) or "
 			     "FLOOR(ROWTIME TO MINUTE)");
 			goto out;
 		}
-		for (k = 0; k < s->ngroup; k++)
+		for (k = 0; k < ngroup; k++)
 			gb->post_keys[k] = ks_regfile_alloc(&gb->post,
 							  &gb->key_types[k]);
 		gb->post_rowtime = ks_regfile_alloc(&gb->post,
@@ -1747,11 +1770,16 @@ static int bind_select(struct ks_plan *p, struct ks_pump *pu,
 		for (k = 0; k < gb->nkeys; k++)
 			if ((int)k != gb->time_key)
 				kt[kk++] = gb->key_types[k];
-		ks_gtab_init(&gb->tab, kt, kk, gb->naggs * sizeof(struct ks_aggst));
+		ks_gtab_init(&gb->tab, kt, kk, gb->naggs * sizeof(struct ks_aggst) +
+			     (gb->stagger ? sizeof(struct ks_stagwin) : 0));
 		free(kt);
 		gb->dsets = kc_xcalloc(gb->naggs + 1, sizeof(*gb->dsets));
 		for (k = 0; k < gb->naggs; k++)
-			if (gb->aggs[k].distinct) {
+			if (gb->aggs[k].distinct && gb->stagger) {
+				berr(&c, gb->aggs[k].e->pos, "COUNT(DISTINCT) is not "
+				     "supported in a stagger window");
+				goto out;
+			} else if (gb->aggs[k].distinct) {
 				struct ks_sqltype dt[2];
 
 				dt[0] = mktype(KS_T_BIGINT, 0);

@@ -117,6 +117,23 @@ static void pump(const struct ks_plan *p, const struct ks_pump *pu,
 			kc_buf_addc(o, '\n');
 		}
 		indent(o, d++);
+		if (gb->stagger) {
+			kc_buf_addf(o, "stagger window: partition by ");
+			for (i = 0; i < s->stagger->npartition; i++) {
+				kc_buf_adds(o, i ? ", " : "");
+				sql(o, s->stagger->partition[i]);
+			}
+			kc_buf_addf(o, "; range %lld ms from each key's first "
+				    "row; aggregates ", (long long)gb->range);
+			for (i = 0; i < gb->naggs; i++) {
+				kc_buf_adds(o, i ? ", " : "");
+				sql(o, gb->aggs[i].e);
+			}
+			if (!gb->naggs)
+				kc_buf_adds(o, "none");
+			kc_buf_addc(o, '\n');
+			break;
+		}
 		if (gb->time_key >= 0)
 			kc_buf_adds(o, "tumbling aggregate: group by ");
 		else

@@ -217,6 +217,23 @@ struct ks_groupby {
 	int has_strings;        /* some state holds an owned string */
 	struct ks_value *keybuf;
 	void *hold;             /* checkpoint hold (plan.c) while open */
+	/* WINDOWED BY STAGGER (added by K6): the keys are the partition;
+	 * a key's window opens at its first row and closes range ms later.
+	 * tab's payload is a struct ks_stagwin, then the aggregate states;
+	 * open windows are queued in the order they opened (= close order). */
+	int stagger;
+	int64_t range;
+	size_t *squeue;         /* entry indexes, a ring */
+	size_t shead, scount, scap;
+	size_t sclosed;         /* entries of tab whose window is closed */
+};
+
+/* An entry's stagger window. */
+struct ks_stagwin {
+	int64_t open_time;      /* ROWTIME of its first row */
+	int64_t open;           /* 1 while open */
+	void *hold;             /* checkpoint hold while open */
+	int64_t pad;
 };
 
 /* ---- sliding windows (window.c) ---- */
