@@ -1,4 +1,8 @@
-/* mkv.c: EBML element writing and the level-1 walk of a fragment. */
+/*
+ * mkv.c: EBML element writing, the level-1 walk of a fragment, and decode
+ * timestamps rebuilt from presentation times.
+ */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mkv.h"
@@ -205,4 +209,26 @@ int kv_mkv_tags_each(const uint8_t *p, const struct kv_mkv_element *el,
 		}
 	}
 	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void kv_mkv_dts(const int64_t *pts, int64_t *dts, size_t n, int64_t *delay)
+{
+	size_t k;
+
+	if (!n)
+		return;
+	memcpy(dts, pts, n * sizeof(*dts));
+	qsort(dts, n, sizeof(*dts), cmp_i64);
+	for (k = 0; k < n; k++)
+		if (dts[k] - pts[k] > *delay)
+			*delay = dts[k] - pts[k];
+	for (k = 0; k < n; k++)
+		dts[k] -= *delay;
 }

@@ -1,8 +1,9 @@
 /*
  * mkv.h: the bits of EBML and Matroska kin writes and reads by hand:
  * element ids and sizes, unsigned and string elements, Tags with
- * SimpleTags, and walking the level-1 elements of a stored fragment
- * (EBML header, then the children of its Segment). See kin-video(5).
+ * SimpleTags, walking the level-1 elements of a stored fragment (EBML
+ * header, then the children of its Segment), and the decode timestamps
+ * Matroska does not store. See kin-video(5).
  */
 #ifndef KV_MKV_H
 #define KV_MKV_H
@@ -90,5 +91,18 @@ int kv_mkv_tags_each(const uint8_t *p, const struct kv_mkv_element *el,
 		     int (*fn)(const char *name, size_t namelen,
 			       const char *value, size_t valuelen, void *arg),
 		     void *arg);
+
+/*
+ * Decode timestamps for Matroska video. Matroska keeps presentation times
+ * only (a demuxer gives its packets no dts, or dts = pts), while muxers
+ * want decode times that never decrease and never pass the pts. Given the
+ * pts[0..n) of one video track's frames in decode order, from one
+ * fragment (a run starting at a keyframe), fills dts[0..n): the k-th
+ * smallest pts less the reordering delay, the largest (k-th smallest pts -
+ * pts[k]) met so far, 0 without B-frames. *delay carries it from one
+ * fragment to the next (start with 0). Then dts[k] <= pts[k] and dts never
+ * decreases (increases when the pts differ). No allocation.
+ */
+void kv_mkv_dts(const int64_t *pts, int64_t *dts, size_t n, int64_t *delay);
 
 #endif

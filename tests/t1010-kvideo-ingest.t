@@ -1,8 +1,9 @@
 #!/bin/sh
 # kvideo-ingest: fragments cut at keyframes with every packet kept (checked
-# with ffprobe against the source), files and pipes, acknowledgements,
-# rejected fragments (4004, 4002, 4001, 4005), tags (persistent, one-shot,
-# from a control file and a FIFO, limits), lavfi, and every error path.
+# with ffprobe against the source), files and pipes, Matroska with B-frames
+# (decode timestamps rebuilt), acknowledgements, rejected fragments (4004,
+# 4002, 4001, 4005), tags (persistent, one-shot, from a control file and a
+# FIFO, limits), lavfi, and every error path.
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIRECTORY/lib/media.sh"
 
@@ -26,6 +27,7 @@ test_expect_success 'setup: clips' '
 	make_clip "$TRASH/clip.ts" 8 50 &&
 	make_clip "$TRASH/a.ts" 4 50 &&
 	make_clip "$TRASH/b.ts" 8 50 &&
+	make_clip "$TRASH/bf.mkv" 8 50 -bf 2 &&
 	kvideo-ingest -h >"$TRASH/usage"
 '
 
@@ -105,6 +107,26 @@ test_expect_success 'MPEG-TS from a pipe: the same 4 fragments and packets' '
 	# ADTS headers (7 bytes) are stripped: Matroska keeps raw AAC
 	probe_packets "$TRASH/clip.ts" a:0 | sizes | awk "{ print \$1 - 7 }" >want &&
 	packets pipe a:0 | sizes >got && test_cmp want got
+'
+
+test_expect_success 'Matroska with B-frames (pts only): every packet kept, from a file and a pipe' '
+	# the source reorders: its pts are not in decode order
+	probe_packets "$TRASH/bf.mkv" v:0 >want &&
+	! sort -n -c want 2>/dev/null &&
+	kvideo create -s bf --data-retention-in-hours 1 >/dev/null &&
+	kvideo-ingest -s bf -i "$TRASH/bf.mkv" >acks &&
+	! grep ERROR acks && test "$(frags bf | wc -l)" = 4 &&
+	for f in $(frags bf); do
+		test "$(first_packet_flags "$f")" = "0,K_" || return 1
+		test "$(probe_count "$f")" = 50 || return 1
+	done &&
+	packets bf v:0 >got && test_line_count = 200 got && test_cmp want got &&
+	probe_packets "$TRASH/bf.mkv" a:0 | sizes >want.a &&
+	packets bf a:0 | sizes >got.a && test_cmp want.a got.a &&
+	kvideo create -s bfpipe --data-retention-in-hours 1 >/dev/null &&
+	cat "$TRASH/bf.mkv" | kvideo-ingest -s bfpipe -i - >acks &&
+	! grep ERROR acks && test "$(frags bfpipe | wc -l)" = 4 &&
+	packets bfpipe v:0 >got && test_cmp want got
 '
 
 test_expect_success 'timecodes going backwards: those fragments get ERROR 4004, later ones are stored' '

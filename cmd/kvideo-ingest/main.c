@@ -76,6 +76,7 @@ struct track {
 	AVStream *in;
 	int video;
 	int64_t last_pts;               /* in->time_base, for missing ones */
+	int64_t delay;                  /* video: kv_mkv_dts's reordering delay */
 };
 
 /* The fragment being built. */
@@ -109,6 +110,17 @@ static struct state {
 	int64_t queue_us[QUEUE_MAX];
 	int nq;
 	struct frag cur;
+	/*
+	 * The current fragment's packets in muxing order (timestamps in their
+	 * input time base, stream_index the track), held until it ends: video
+	 * decode timestamps are rebuilt from the whole fragment's.
+	 */
+	AVPacket **held;
+	size_t nheld, capheld;
+	AVPacket **spare;               /* unreferenced packets for reuse */
+	size_t nspare, capspare;
+	int64_t *ts;                    /* 2 * capts: pts, then dts */
+	size_t capts;
 	struct kv_writer *w;
 	struct kvi_sink sink;
 	uint64_t stored, rejected;
@@ -119,6 +131,40 @@ static void check(int rc, const struct kc_error *e)
 {
 	if (rc)
 		kc_cli_fail(e);
+}
+
+/* A packet taking over pkt's data (pkt is left blank). */
+static AVPacket *hold(AVPacket *pkt)
+{
+	AVPacket *p = g.nspare ? g.spare[--g.nspare] : av_packet_alloc();
+	struct kc_error e;
+
+	if (!p) {
+		kc_error_set(&e, KC_EFAIL, "out of memory");
+		kc_cli_fail(&e);
+	}
+	av_packet_move_ref(p, pkt);
+	return p;
+}
+
+/* Unreferences p and keeps it for reuse. */
+static void drop(AVPacket *p)
+{
+	av_packet_unref(p);
+	if (g.nspare == g.capspare) {
+		g.capspare = g.capspare ? 2 * g.capspare : 256;
+		g.spare = kc_xrealloc(g.spare, g.capspare * sizeof(*g.spare));
+	}
+	g.spare[g.nspare++] = p;
+}
+
+static void drop_held(void)
+{
+	size_t i;
+
+	for (i = 0; i < g.nheld; i++)
+		drop(g.held[i]);
+	g.nheld = 0;
 }
 
 static _Noreturn void av_die(int code, int averr, const char *fmt, const char *arg)
@@ -373,6 +419,7 @@ static void reject(enum kvi_error_id id)
 {
 	kvi_ack_error(g.cur.timecode, NULL, id);
 	kvi_mux_abort(&g.cur.mux);
+	drop_held();
 	g.cur.rejected = 1;
 	g.rejected++;
 }
@@ -380,6 +427,78 @@ static void reject(enum kvi_error_id id)
 static void seconds(int64_t ms, char out[32])
 {
 	snprintf(out, 32, "%" PRId64 ".%03d", ms / 1000, (int)(ms % 1000));
+}
+
+/*
+ * Video decode timestamps of the held packets, rebuilt from their
+ * presentation times: Matroska inputs give none (or dts = pts), which a
+ * muxer refuses once B-frames reorder the pts.
+ */
+static void rebuild_dts(void)
+{
+	size_t i, k;
+	int t;
+
+	if (g.nheld > g.capts) {
+		g.capts = g.nheld;
+		g.ts = kc_xrealloc(g.ts, 2 * g.capts * sizeof(*g.ts));
+	}
+	for (t = 0; t < g.ntracks; t++) {
+		if (!g.tracks[t].video)
+			continue;
+		for (i = 0, k = 0; i < g.nheld; i++)
+			if (g.held[i]->stream_index == t)
+				g.ts[k++] = g.held[i]->pts;
+		kv_mkv_dts(g.ts, g.ts + g.capts, k, &g.tracks[t].delay);
+		for (i = 0, k = 0; i < g.nheld; i++)
+			if (g.held[i]->stream_index == t)
+				g.held[i]->dts = g.ts[g.capts + k++];
+	}
+}
+
+/*
+ * Muxes the held packets into the current fragment, in producer time.
+ * Returns 0, or -1 when the muxer refused a packet (the fragment is then
+ * rejected with 4006).
+ */
+static int mux_fragment(void)
+{
+	AVStream *in[MAX_TRACKS];
+	AVRational otb[MAX_TRACKS];
+	int64_t off[MAX_TRACKS];
+	struct kc_error e;
+	AVPacket *p;
+	size_t i;
+	int t;
+
+	rebuild_dts();
+	for (t = 0; t < g.ntracks; t++)
+		in[t] = g.tracks[t].in;
+	if (kvi_mux_begin(&g.cur.mux, in, g.ntracks, &e)) {
+		kvi_ack_error(g.cur.timecode, NULL, KVI_INVALID_MKV_DATA);
+		kc_error_prefix(&e, "input '%s': ", opts.input);
+		kc_cli_fail(&e);
+	}
+	for (t = 0; t < g.ntracks; t++) {
+		otb[t] = kvi_mux_tb(&g.cur.mux, t);
+		off[t] = av_rescale_q(g.offset_ms, (AVRational){ 1, 1000 }, otb[t]);
+	}
+	for (i = 0; i < g.nheld; i++) {
+		p = g.held[i];
+		t = p->stream_index;
+		av_packet_rescale_ts(p, g.tracks[t].in->time_base, otb[t]);
+		p->pts += off[t];
+		p->dts += off[t];
+		p->pos = -1;
+		if (kvi_mux_packet(&g.cur.mux, p, &e)) {
+			kc_error_prefix(&e, "input '%s': ", opts.input);
+			kc_cli_warn(&opts.cli, &e);
+			reject(KVI_INVALID_MKV_DATA);
+			return -1;
+		}
+	}
+	drop_held();
+	return 0;
 }
 
 static void finish_fragment(void)
@@ -398,7 +517,7 @@ static void finish_fragment(void)
 	if (!g.cur.active)
 		return;
 	g.cur.active = 0;
-	if (g.cur.rejected) {
+	if (g.cur.rejected || mux_fragment()) {
 		kc_buf_release(&g.cur.tags);
 		return;
 	}
@@ -442,8 +561,6 @@ static void start_fragment(int64_t ts_us, int64_t ts_ms)
 {
 	struct kc_error e;
 	int64_t now = kc_now_ms();
-	AVStream *in[MAX_TRACKS];
-	int i;
 
 	if (!g.have_offset) {
 		int64_t base = opts.producer_start_set ? opts.producer_start_ms
@@ -470,26 +587,22 @@ static void start_fragment(int64_t ts_us, int64_t ts_ms)
 	}
 	check(kvi_tags_poll(&opts.tags, tag_problem, NULL, &e), &e);
 	kvi_tags_take(&opts.tags, &g.cur.tags);
-	for (i = 0; i < g.ntracks; i++)
-		in[i] = g.tracks[i].in;
-	if (kvi_mux_begin(&g.cur.mux, in, g.ntracks, &e)) {
-		kvi_ack_error(g.cur.timecode, NULL, KVI_INVALID_MKV_DATA);
-		kc_error_prefix(&e, "input '%s': ", opts.input);
-		kc_cli_fail(&e);
-	}
 }
 
-/* Writes pkt (of track t, at media time ts_us) into the current fragment. */
-static void mux_packet(AVPacket *pkt, int t, int64_t ts_us)
+/*
+ * Adds p (of track t, at media time ts_us; the fragment takes it over) to
+ * the current fragment, which the limits may reject.
+ */
+static void add_packet(AVPacket *p, int t, int64_t ts_us)
 {
 	struct track *tr = &g.tracks[t];
-	AVRational otb;
-	struct kc_error e;
-	int64_t end, off;
+	int64_t end;
 
-	if (!g.cur.active || g.cur.rejected)
+	if (!g.cur.active || g.cur.rejected) {
+		drop(p);
 		return;
-	end = ts_us + av_rescale_q(pkt->duration, tr->in->time_base,
+	}
+	end = ts_us + av_rescale_q(p->duration, tr->in->time_base,
 				   AV_TIME_BASE_Q);
 	if (end > g.cur.end_us)
 		g.cur.end_us = end;
@@ -497,27 +610,23 @@ static void mux_packet(AVPacket *pkt, int t, int64_t ts_us)
 		g.cur.cut_max_us = ts_us;
 	if (t == g.cut_track && end > g.cur.cut_end_us)
 		g.cur.cut_end_us = end;
-	g.cur.bytes += (uint64_t)pkt->size;
+	g.cur.bytes += (uint64_t)p->size;
 	if (g.cur.end_us - g.cur.start_us > (int64_t)opts.max_dur_ms * 1000) {
+		drop(p);
 		reject(KVI_MAX_FRAGMENT_DURATION_REACHED);
 		return;
 	}
 	if (g.cur.bytes > opts.max_size) {
+		drop(p);
 		reject(KVI_MAX_FRAGMENT_SIZE_REACHED);
 		return;
 	}
-	otb = kvi_mux_tb(&g.cur.mux, t);
-	av_packet_rescale_ts(pkt, tr->in->time_base, otb);
-	off = av_rescale_q(g.offset_ms, (AVRational){ 1, 1000 }, otb);
-	pkt->pts += off;
-	pkt->dts += off;
-	pkt->stream_index = t;
-	pkt->pos = -1;
-	if (kvi_mux_packet(&g.cur.mux, pkt, &e)) {
-		kc_error_prefix(&e, "input '%s': ", opts.input);
-		kc_cli_warn(&opts.cli, &e);
-		reject(KVI_INVALID_MKV_DATA);
+	p->stream_index = t;
+	if (g.nheld == g.capheld) {
+		g.capheld = g.capheld ? 2 * g.capheld : 256;
+		g.held = kc_xrealloc(g.held, g.capheld * sizeof(*g.held));
 	}
+	g.held[g.nheld++] = p;
 }
 
 /*
@@ -536,8 +645,7 @@ static void flush_queue(int64_t before_us)
 		AVPacket *p = g.queue[i];
 
 		if (g.queue_us[i] < before_us) {
-			mux_packet(p, p->stream_index, g.queue_us[i]);
-			av_packet_free(&p);
+			add_packet(p, p->stream_index, g.queue_us[i]);
 		} else {
 			g.queue_us[j] = g.queue_us[i];
 			g.queue[j++] = p;
@@ -595,7 +703,7 @@ static void handle(AVPacket *pkt)
 		/* Audio (or a second video track) waits for its fragment. */
 		if (g.nq == QUEUE_MAX)
 			flush_queue(g.queue_us[0] + 1);
-		g.queue[g.nq] = av_packet_clone(pkt);
+		g.queue[g.nq] = hold(pkt);
 		g.queue_us[g.nq++] = ts_us;
 		return;
 	}
@@ -617,7 +725,7 @@ static void handle(AVPacket *pkt)
 			pkt->flags &= ~AV_PKT_FLAG_KEY;
 		flush_queue(ts_us);
 	}
-	mux_packet(pkt, t, ts_us);
+	add_packet(hold(pkt), t, ts_us);
 }
 
 static int exit_status(int averr)
@@ -687,6 +795,12 @@ int main(int argc, char **argv)
 			g.stored, g.rejected);
 	for (i = 0; i < g.nq; i++)
 		av_packet_free(&g.queue[i]);
+	drop_held();
+	while (g.nspare)
+		av_packet_free(&g.spare[--g.nspare]);
+	free(g.spare);
+	free(g.held);
+	free(g.ts);
 	av_packet_free(&pkt);
 	avformat_close_input(&g.ic);
 	av_dict_free(&opts.input_opts);
