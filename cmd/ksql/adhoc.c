@@ -45,7 +45,9 @@ void ks_result_row(struct ks_plan *p, struct ks_result *r,
 		if (!created)
 			return;
 	}
-	if (r->norder) {
+	/* Without a sink (a parallel worker's result) rows are kept in
+	 * order for parallel.c to merge. */
+	if (r->norder || !r->sink) {
 		keep(r, vals, rowtime);
 		return;
 	}

@@ -420,4 +420,10 @@ int ks_sink_close(struct ks_sink *s, struct kc_error *e);
  * space, then the rename rules apply). Call before ks_discovery_finish. */
 void ks_discovery_header(struct ks_discovery *d, const char *line, size_t n);
 
+/* added by K7: parallel.c takes over an fd source after schema discovery.
+ * Sets *p, *n to the bytes the source has read but not delivered (valid
+ * until the source is closed) and marks them delivered; returns 1 when the
+ * fd is at its end (nothing more to read), else 0. */
+int ks_source_unread(struct ks_source *s, const char **p, size_t *n);
+
 #endif

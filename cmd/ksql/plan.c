@@ -82,8 +82,12 @@ void ks_plan_error(struct ks_plan *p, const char *name, const char *msg,
 		setstr(&v[6], pump, strlen(pump));
 	else
 		v[6].null = 1;
+	if (p->errlock)
+		pthread_mutex_lock(p->errlock);
 	if (ks_sink_row(p->errsink, 0, v, &p->err))
 		p->failed = 1;
+	if (p->errlock)
+		pthread_mutex_unlock(p->errlock);
 }
 
 void ks_pump_rowerr(struct ks_plan *p, struct ks_pump *pu)

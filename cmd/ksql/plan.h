@@ -20,6 +20,7 @@
 #ifndef KS_PLAN_H
 #define KS_PLAN_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "ast.h"
@@ -439,6 +440,9 @@ struct ks_plan {
 	uint64_t nerrors;
 	int failed;             /* an output failed: stop */
 	struct kc_error err;
+	/* added by K7: parallel workers (parallel.c) share the main plan's
+	 * error sink under this lock; NULL when single-threaded */
+	pthread_mutex_t *errlock;
 };
 
 /*

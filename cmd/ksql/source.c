@@ -242,6 +242,14 @@ static int fd_read(struct ks_source *s, size_t max, ks_record_fn fn, void *arg,
 	return n;
 }
 
+int ks_source_unread(struct ks_source *s, const char **p, size_t *n)
+{
+	*p = s->buf.data ? s->buf.data + s->pos : "";
+	*n = s->buf.len - s->pos;
+	s->pos = s->buf.len;
+	return s->eof;
+}
+
 /* ---- stream ------------------------------------------------------------ */
 
 static void fill_meta(struct ks_source *s, const struct kc_record *rec,
