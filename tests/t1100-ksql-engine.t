@@ -379,8 +379,6 @@ test_expect_success 'binder errors: aggregates and streaming GROUP BY / ORDER BY
 		"CREATE STREAM D (n DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM PRICE FROM SOURCE_SQL_STREAM_001 GROUP BY FLOOR(ROWTIME TO MINUTE);" &&
 	bind_fails "1:78: aggregates cannot be nested" \
 		"CREATE STREAM D (n BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM MAX(COUNT(*)) FROM SOURCE_SQL_STREAM_001 GROUP BY FLOOR(ROWTIME TO MINUTE);" &&
-	bind_fails "1:116: ORDER BY in a pump is not supported" \
-		"CREATE STREAM D (n DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM PRICE FROM SOURCE_SQL_STREAM_001 ORDER BY PRICE;" &&
 	bind_fails "1:74: unknown window '\''W'\''" \
 		"CREATE STREAM D (n DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM MIN(PRICE) OVER W FROM SOURCE_SQL_STREAM_001;"
 '
@@ -699,6 +697,109 @@ test_expect_success 'stagger window: binder errors' '
 		"CREATE STREAM D (n BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM COUNT(DISTINCT PRICE) FROM SOURCE_SQL_STREAM_001 WINDOWED BY STAGGER (PARTITION BY SECTOR RANGE INTERVAL '\''1'\'' MINUTE);" &&
 	bind_fails "1:74: column '\''PRICE'\'' is neither grouped nor aggregated" \
 		"CREATE STREAM D (n DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM PRICE FROM SOURCE_SQL_STREAM_001 WINDOWED BY STAGGER (PARTITION BY SECTOR RANGE INTERVAL '\''1'\'' MINUTE);"
+'
+
+# ---- ORDER BY in streaming queries, UNION ALL ----
+
+cat >ord.json <<'EOF'
+{"ts":"2024-05-01 12:00:00.100","K":"a","V":1}
+{"ts":"2024-05-01 12:00:00.200","K":"b","V":5}
+{"ts":"2024-05-01 12:00:00.900","K":"c","V":3}
+{"ts":"2024-05-01 12:00:01.000","K":"d","V":2}
+{"ts":"2024-05-01 12:00:01.500","K":"e","V":9}
+{"ts":"2024-05-01 12:00:03.000","K":"f","V":0}
+EOF
+
+test_expect_success 'ORDER BY a time-monotonic key in a pump: sorted per second, ROWTIME kept in order' '
+	ksql -e "CREATE STREAM T (K VARCHAR(4), V INTEGER); CREATE STREAM D (K VARCHAR(4), V INTEGER);
+	     CREATE PUMP P1 AS INSERT INTO T SELECT STREAM K, V FROM SOURCE_SQL_STREAM_001;
+	     CREATE PUMP P2 AS INSERT INTO D SELECT STREAM * FROM T ORDER BY FLOOR(T.ROWTIME TO SECOND), V DESC;" \
+		--schema stag.schema --rowtime-field ts --output D --rowtime <ord.json >out 2>err &&
+	cat >want <<-\EOF &&
+	{"ROWTIME":"2024-05-01 12:00:00.900","K":"b","V":5}
+	{"ROWTIME":"2024-05-01 12:00:00.900","K":"c","V":3}
+	{"ROWTIME":"2024-05-01 12:00:00.900","K":"a","V":1}
+	{"ROWTIME":"2024-05-01 12:00:01.500","K":"e","V":9}
+	{"ROWTIME":"2024-05-01 12:00:01.500","K":"d","V":2}
+	{"ROWTIME":"2024-05-01 12:00:03.000","K":"f","V":0}
+	EOF
+	test_cmp want out && test ! -s err
+'
+
+test_expect_success 'ORDER BY in a streaming SELECT: a group is written when its second is over, not at the end' '
+	mkfifo ord.fifo &&
+	{ ksql -e "SELECT STREAM K, V FROM SOURCE_SQL_STREAM_001 ORDER BY FLOOR(SOURCE_SQL_STREAM_001.ROWTIME TO SECOND), K DESC" \
+		--schema stag.schema --rowtime-field ts <ord.fifo >live2.out 2>&1 & } &&
+	exec 9>ord.fifo &&
+	sed -n 1,4p ord.json >&9 &&
+	waitfor 3 live2.out &&
+	cat >want <<-\EOF &&
+	{"K":"c","V":3}
+	{"K":"b","V":5}
+	{"K":"a","V":1}
+	EOF
+	test_cmp want live2.out &&
+	sed -n 5,6p ord.json >&9 &&
+	exec 9>&- &&
+	waitfor 6 live2.out &&
+	sleep 0.2 &&
+	cat >>want <<-\EOF &&
+	{"K":"e","V":9}
+	{"K":"d","V":2}
+	{"K":"f","V":0}
+	EOF
+	test_cmp want live2.out
+'
+
+test_expect_success 'ORDER BY after a tumbling window (per window, by an aggregate)' '
+	run "CREATE STREAM D (t VARCHAR(4), n BIGINT, p DOUBLE);
+	     CREATE PUMP P AS INSERT INTO D SELECT STREAM TICKER_SYMBOL, COUNT(*), MAX(PRICE)
+	     FROM SOURCE_SQL_STREAM_001 GROUP BY TICKER_SYMBOL, FLOOR(SOURCE_SQL_STREAM_001.ROWTIME TO HOUR)
+	     ORDER BY FLOOR(SOURCE_SQL_STREAM_001.ROWTIME TO HOUR), MAX(PRICE);" --output D >out &&
+	cat >want <<-\EOF &&
+	{"T":"QXZ","N":1,"P":10}
+	{"T":"ASD","N":2,"P":50.1}
+	{"T":"AMZN","N":3,"P":87}
+	EOF
+	test_cmp want out
+'
+
+test_expect_success 'streaming ORDER BY: binder errors' '
+	bind_fails "1:116: ORDER BY in a streaming query needs a time-monotonic leading key, such as FLOOR(s.ROWTIME TO SECOND)" \
+		"CREATE STREAM D (n DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM PRICE FROM SOURCE_SQL_STREAM_001 ORDER BY PRICE;" &&
+	bind_fails "1:130: LIMIT is not allowed in a pump" \
+		"CREATE STREAM D (n DOUBLE); CREATE PUMP P AS INSERT INTO D SELECT STREAM PRICE FROM SOURCE_SQL_STREAM_001 ORDER BY ROWTIME LIMIT 3;"
+'
+
+test_expect_success 'UNION ALL of streaming SELECTs into one pump, and in a streaming SELECT' '
+	ksql -e "CREATE STREAM A (K VARCHAR(4), V INTEGER); CREATE STREAM B (K VARCHAR(4), V INTEGER);
+	     CREATE STREAM D (K VARCHAR(4), V BIGINT);
+	     CREATE PUMP PA AS INSERT INTO A SELECT STREAM K, V FROM SOURCE_SQL_STREAM_001 WHERE V < 3;
+	     CREATE PUMP PB AS INSERT INTO B SELECT STREAM K, V * 10 FROM SOURCE_SQL_STREAM_001 WHERE V >= 3;
+	     CREATE PUMP U AS INSERT INTO D SELECT STREAM K, V FROM A UNION ALL SELECT STREAM UPPER(K), V FROM B;" \
+		--schema stag.schema --rowtime-field ts --output D --rowtime <ord.json >out 2>err &&
+	cat >want <<-\EOF &&
+	{"ROWTIME":"2024-05-01 12:00:00.100","K":"a","V":1}
+	{"ROWTIME":"2024-05-01 12:00:00.200","K":"B","V":50}
+	{"ROWTIME":"2024-05-01 12:00:00.900","K":"C","V":30}
+	{"ROWTIME":"2024-05-01 12:00:01.000","K":"d","V":2}
+	{"ROWTIME":"2024-05-01 12:00:01.500","K":"E","V":90}
+	{"ROWTIME":"2024-05-01 12:00:03.000","K":"f","V":0}
+	EOF
+	test_cmp want out && test ! -s err &&
+	ksql -e "SELECT STREAM K, V FROM SOURCE_SQL_STREAM_001 WHERE V > 4 UNION ALL
+	         SELECT STREAM K, V + 100 FROM SOURCE_SQL_STREAM_001 WHERE V < 2" \
+		--schema stag.schema --rowtime-field ts <ord.json >out &&
+	cat >want <<-\EOF &&
+	{"K":"a","V":101}
+	{"K":"b","V":5}
+	{"K":"e","V":9}
+	{"K":"f","V":100}
+	EOF
+	test_cmp want out &&
+	fails_with 65 "ksql: -e:1:57: UNION ALL: column 2 is VARCHAR(8) here but INTEGER in the first SELECT; CAST it" \
+		ksql -e "SELECT STREAM K, V FROM SOURCE_SQL_STREAM_001 UNION ALL SELECT STREAM K, K FROM SOURCE_SQL_STREAM_001" \
+		--schema stag.schema </dev/null
 '
 
 test_done

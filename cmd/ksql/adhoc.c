@@ -140,3 +140,108 @@ void ks_result_release(struct ks_result *r)
 	free(r->rowtimes);
 	ks_arena_release(&r->arena);
 }
+
+/* ---- ORDER BY in a streaming query ---- */
+
+void ks_sort_flush(struct ks_plan *p, struct ks_pump *pu)
+{
+	struct ks_sorter *so = pu->sorter;
+	struct ks_result *r = &so->r;
+	size_t w = r->nout + r->nhidden, i, *idx, *tmp;
+	int *save = pu->out_regs;
+
+	if (!r->nrows)
+		return;
+	idx = kc_xcalloc(r->nrows + 1, sizeof(*idx));
+	tmp = kc_xcalloc(r->nrows + 1, sizeof(*tmp));
+	for (i = 0; i < r->nrows; i++)
+		idx[i] = i;
+	msort(r, idx, tmp, r->nrows);
+	so->flushing = 1;
+	pu->out_regs = so->ident;
+	for (i = 0; i < r->nrows && !p->failed; i++) {
+		pu->rowtime = so->maxrt;
+		ks_pump_emit(p, pu, &r->rows[idx[i] * w], so->maxrt);
+	}
+	pu->out_regs = save;
+	so->flushing = 0;
+	free(idx);
+	free(tmp);
+	r->nrows = 0;
+	ks_arena_reset(&r->arena);
+	if (so->hold) {
+		ks_hold_free(p, so->hold);
+		so->hold = NULL;
+	}
+}
+
+void ks_sort_bound(struct ks_plan *p, struct ks_pump *pu, int64_t t)
+{
+	struct ks_sorter *so = pu->sorter;
+	int64_t rowtime = pu->rowtime;
+
+	if (!so->r.nrows || !so->time_rowtime ||
+	    t < so->key.u.i + (so->step > 0 ? so->step : 1))
+		return;
+	ks_sort_flush(p, pu);
+	pu->rowtime = rowtime;
+}
+
+void ks_sort_row(struct ks_plan *p, struct ks_pump *pu,
+		 const struct ks_value *regs, int64_t rowtime)
+{
+	struct ks_sorter *so = pu->sorter;
+	struct ks_result *r = &so->r;
+	size_t w = r->nout + r->nhidden, i;
+	int col = r->order_col[0];
+	const struct ks_sqltype *kt = &r->types[col];
+	struct ks_value *v = so->vals;
+
+	for (i = 0; i < w; i++)
+		v[i] = regs[pu->out_regs[i]];
+	if (v[col].null) {
+		ks_rowerr_set(&p->rowerr, KS_ERR_FUNCTION, "the leading ORDER BY "
+			      "key is NULL");
+		ks_pump_rowerr(p, pu);
+		return;
+	}
+	if (r->nrows) {
+		int c = ks_compare(&v[col], kt, &so->key, kt);
+
+		if (c < 0) {
+			ks_rowerr_set(&p->rowerr, KS_ERR_LATE_ROW, "the leading "
+				      "ORDER BY key went backwards");
+			ks_pump_rowerr(p, pu);
+			return;
+		}
+		if (c > 0) {
+			ks_sort_flush(p, pu);
+			pu->rowtime = rowtime;
+		}
+	}
+	if (!r->nrows) {
+		so->key = v[col];
+		if (ks_type_is_string(kt->t) && !so->key.null) {
+			kc_buf_reset(&so->kbuf);
+			kc_buf_add(&so->kbuf, so->key.u.s.p, so->key.u.s.n);
+			so->key.u.s.p = so->kbuf.data;
+		}
+		so->maxrt = rowtime;
+		if (!so->hold)
+			so->hold = ks_hold_new(p);
+	}
+	if (rowtime > so->maxrt)
+		so->maxrt = rowtime;
+	keep(r, v, rowtime);
+}
+
+void ks_sort_release(struct ks_sorter *so)
+{
+	if (!so)
+		return;
+	ks_result_release(&so->r);
+	kc_buf_release(&so->kbuf);
+	free(so->ident);
+	free(so->vals);
+	free(so);
+}

@@ -1566,6 +1566,54 @@ static int bind_order_limit(struct cx *c, const struct ks_select *s,
 }
 
 /*
+ * ORDER BY of a streaming query: its leading key must be time-monotonic
+ * (ROWTIME, FLOOR/STEP of ROWTIME or of another column, MONOTONIC(x)).
+ */
+static int bind_stream_order(struct cx *c, const struct ks_select *s)
+{
+	struct ks_pump *pu = c->pu;
+	struct ks_sorter *so;
+	const struct ks_expr *e = s->order[0].e;
+	int rt = 0;
+	int64_t step = 0;
+	size_t i;
+
+	if (s->union_all)
+		return berr(c, e->pos, "ORDER BY after UNION ALL in a streaming "
+			    "query is not supported; insert the union into a "
+			    "stream and order that");
+	if (!(e->kind == KS_E_COLUMN || e->kind == KS_E_FUNC) ||
+	    !(rowtime_key(c, e, &rt, &step) || is_monotonic_call(e)))
+		return berr(c, e->pos, "ORDER BY in a streaming query needs a "
+			    "time-monotonic leading key, such as "
+			    "FLOOR(s.ROWTIME TO SECOND)");
+	if (e->kind == KS_E_COLUMN && !rt)
+		return berr(c, e->pos, "ORDER BY in a streaming query needs a "
+			    "time-monotonic leading key, such as "
+			    "FLOOR(s.ROWTIME TO SECOND)");
+	if (s->limit && !pu->result)
+		return berr(c, s->limit->pos, "LIMIT is not allowed in a pump");
+	so = kc_xcalloc(1, sizeof(*so));
+	pu->sorter = so;
+	if (bind_order_limit(c, s, &so->r))
+		return -1;
+	/* a bare ROWTIME key: rowtime_key reports it with no width */
+	if (e->kind == KS_E_COLUMN)
+		rt = 1;
+	so->time_rowtime = rt;
+	so->step = step;
+	so->r.nout = pu->nout;
+	so->r.nhidden = pu->nhidden;
+	so->r.types = pu->out_types;
+	ks_arena_init(&so->r.arena);
+	so->ident = kc_xcalloc(pu->nout + pu->nhidden + 1, sizeof(int));
+	for (i = 0; i < pu->nout + pu->nhidden; i++)
+		so->ident[i] = (int)i;
+	so->vals = kc_xcalloc(pu->nout + pu->nhidden + 1, sizeof(*so->vals));
+	return 0;
+}
+
+/*
  * Binds one SELECT into pu reading from its FROM stream. For a pump, dst
  * is set by the caller afterwards; for a query, res is the result.
  */
@@ -1587,9 +1635,9 @@ static int bind_select(struct ks_plan *p, struct ks_pump *pu,
 	c.f = &pu->f;
 	pu->sel_ast = s;
 	pu->where_reg = -1;
-	if (s->union_all)
-		return berr(&c, s->union_all->pos, "UNION ALL is not supported; "
-			    "use one pump per SELECT");
+	if (s->union_all && p->adhoc)
+		return berr(&c, s->union_all->pos, "UNION ALL is not supported in "
+			    "an ad-hoc query");
 	if (s->from.kind != KS_FROM_NAME)
 		return berr(&c, s->from.pos, "%s in FROM is not supported",
 			    s->from.kind == KS_FROM_SELECT ? "a subquery"
@@ -1746,18 +1794,21 @@ static int bind_select(struct ks_plan *p, struct ks_pump *pu,
 		if (bind_items(&c, s))
 			goto out;
 	}
-	if (res) {
-		if (!p->adhoc && s->norder) {
-			berr(&c, s->order[0].e->pos, "ORDER BY in a streaming "
-			     "query is not supported");
+	if (!p->adhoc && s->norder) {
+		if (bind_stream_order(&c, s))
 			goto out;
+		if (res) {
+			res->limit = pu->sorter->r.limit;
+			res->order_col = kc_xcalloc(1, sizeof(int));
+			res->order_desc = kc_xcalloc(1, sizeof(int));
+			res->order_nulls_first = kc_xcalloc(1, sizeof(int));
 		}
+	} else if (res) {
 		if (bind_order_limit(&c, s, res))
 			goto out;
-	} else if (s->norder) {
-		berr(&c, s->order[0].e->pos, "ORDER BY in a pump is not "
-		     "supported");
-		goto out;
+	}
+	if (res || s->norder) {
+		;
 	} else if (s->limit) {
 		berr(&c, s->limit->pos, "LIMIT is not allowed in a pump");
 		goto out;
@@ -1901,6 +1952,62 @@ static void attach(struct ks_stream *s, struct ks_pump *pu)
 	s->pumps[s->npumps++] = pu;
 }
 
+/*
+ * UNION ALL: each further SELECT of first's chain is a pump of its own
+ * with first's name, inserting into the same stream (or the same query
+ * result, whose columns it must match in type).
+ */
+static int union_pumps(struct ks_plan *p, struct ks_pump *first,
+		       const struct ks_stmt *st, struct ks_perror *pe)
+{
+	const struct ks_select *s;
+	struct cx c;
+
+	memset(&c, 0, sizeof(c));
+	c.pe = pe;
+	for (s = st->select->union_all; s; s = s->union_all) {
+		struct ks_pump *pu = kc_xcalloc(1, sizeof(*pu));
+		size_t i;
+
+		pu->pos = s->pos;
+		p->pumps = kc_xrealloc(p->pumps, (p->npumps + 1) * sizeof(*p->pumps));
+		p->pumps[p->npumps++] = pu;
+		if (first->name)
+			pu->name = kc_xstrdup(first->name);
+		if (first->result) {
+			pu->result = first->result;
+			if (bind_select(p, pu, s, NULL, pe))
+				return -1;
+			if (pu->nout != first->nout)
+				return berr(&c, s->pos, "UNION ALL: this SELECT "
+					    "has %zu columns, the first %zu",
+					    pu->nout, first->nout);
+			for (i = 0; i < pu->nout; i++)
+				if (pu->out_types[i].t != first->out_types[i].t ||
+				    pu->out_types[i].scale !=
+				    first->out_types[i].scale) {
+					char a[64], b[64];
+
+					typestr(&pu->out_types[i], a, sizeof(a));
+					typestr(&first->out_types[i], b, sizeof(b));
+					return berr(&c, s->pos, "UNION ALL: column "
+						    "%zu is %s here but %s in the "
+						    "first SELECT; CAST it", i + 1,
+						    a, b);
+				}
+		} else {
+			struct ks_stmt one = *st;
+
+			one.select = (struct ks_select *)s;
+			if (bind_select(p, pu, s, NULL, pe) ||
+			    bind_insert(p, pu, &one, pe))
+				return -1;
+		}
+		attach(pu->src, pu);
+	}
+	return 0;
+}
+
 int ks_bind(struct ks_plan *p, const struct ks_script *s, struct ks_perror *pe)
 {
 	struct cx c;
@@ -1969,6 +2076,8 @@ int ks_bind(struct ks_plan *p, const struct ks_script *s, struct ks_perror *pe)
 			if (bind_select(p, pu, st->select, NULL, pe) ||
 			    bind_insert(p, pu, st, pe))
 				return -1;
+			if (union_pumps(p, pu, st, pe))
+				return -1;
 		} else {
 			if (p->query)
 				return berr(&c, st->pos, "only one SELECT "
@@ -1982,6 +2091,8 @@ int ks_bind(struct ks_plan *p, const struct ks_script *s, struct ks_perror *pe)
 			p->result->nhidden = pu->nhidden;
 			p->result->types = pu->out_types;
 			p->result->distinct = st->select->distinct;
+			if (union_pumps(p, pu, st, pe))
+				return -1;
 		}
 		attach(pu->src, pu);
 	}

@@ -106,6 +106,10 @@ void ks_pump_emit(struct ks_plan *p, struct ks_pump *pu,
 	struct ks_stream *d = pu->dst;
 	size_t i;
 
+	if (pu->sorter && !pu->sorter->flushing) {
+		ks_sort_row(p, pu, regs, rowtime);
+		return;
+	}
 	pu->nouts++;
 	if (pu->result) {
 		struct ks_value *v = pu->trow;
@@ -199,6 +203,8 @@ static void pump_row(struct ks_plan *p, struct ks_pump *pu,
 	memcpy(pu->f.regs, row, pu->src->ncols * sizeof(*row));
 	if (pu->gb && pu->gb->open)
 		ks_groupby_bound(p, pu, t);
+	if (pu->sorter && pu->sorter->r.nrows)
+		ks_sort_bound(p, pu, t);
 	pu->rowtime = t;
 	p->ctx.rowtime = t;
 	pu->nin++;
@@ -226,12 +232,18 @@ void ks_stream_bound(struct ks_plan *p, struct ks_stream *s, int64_t t)
 
 	for (i = 0; i < s->npumps; i++) {
 		struct ks_pump *pu = s->pumps[i];
+		int any = 0;
 
 		if (pu->gb && pu->gb->open) {
 			ks_groupby_bound(p, pu, t);
-			if (pu->dst)
-				ks_stream_bound(p, pu->dst, t);
+			any = 1;
 		}
+		if (pu->sorter) {
+			ks_sort_bound(p, pu, t);
+			any = 1;
+		}
+		if (any && pu->dst)
+			ks_stream_bound(p, pu->dst, t);
 	}
 }
 
@@ -245,9 +257,12 @@ void ks_plan_flush(struct ks_plan *p)
 			max = p->pumps[i]->level;
 	for (level = 0; level <= max; level++)
 		for (i = 0; i < p->npumps; i++)
-			if (p->pumps[i]->level == level && p->pumps[i]->gb) {
+			if (p->pumps[i]->level == level) {
 				p->raw = NULL;
-				ks_groupby_flush(p, p->pumps[i]);
+				if (p->pumps[i]->gb)
+					ks_groupby_flush(p, p->pumps[i]);
+				if (p->pumps[i]->sorter)
+					ks_sort_flush(p, p->pumps[i]);
 			}
 }
 
@@ -491,6 +506,7 @@ static void pump_free(struct ks_pump *pu)
 	free(pu->map);
 	free(pu->copy);
 	free(pu->trow);
+	ks_sort_release(pu->sorter);
 	free(pu);
 }
 

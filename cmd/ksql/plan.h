@@ -314,7 +314,11 @@ struct ks_pump {
 	const struct ks_select *sel_ast;
 	int level;
 	uint64_t nin, nouts, nerrs;
+	/* added by K6: ORDER BY of a streaming query (adhoc.c) */
+	struct ks_sorter *sorter;
 };
+
+
 
 /* A stream: an input's in-application stream or a CREATE STREAM. */
 struct ks_stream {
@@ -358,6 +362,31 @@ struct ks_result {
 	int64_t *rowtimes;
 	int done;               /* LIMIT reached */
 };
+
+/*
+ * ORDER BY in a streaming query: its leading key is time-monotonic; rows
+ * are buffered while it keeps its value and emitted sorted (by all the
+ * keys) when it advances, when the stream's time passes the key's end
+ * (FLOOR/STEP of ROWTIME), or at the end of input. They are emitted with
+ * the greatest ROWTIME of the buffered rows, so ROWTIME stays in order.
+ */
+struct ks_sorter {
+	struct ks_result r;     /* rows, order keys, comparisons */
+	int time_rowtime;       /* the leading key is ROWTIME, FLOOR/STEP of it */
+	int64_t step;           /* its width in ms (0: ROWTIME itself) */
+	struct ks_value key;    /* the buffered rows' leading key */
+	struct kc_buf kbuf;     /* its string bytes */
+	int64_t maxrt;          /* greatest ROWTIME buffered */
+	void *hold;             /* checkpoint hold while rows are buffered */
+	int flushing;
+	int *ident;             /* 0, 1, 2, ...: out_regs while flushing */
+	struct ks_value *vals;  /* a row being buffered */
+};
+void ks_sort_row(struct ks_plan *p, struct ks_pump *pu,
+		 const struct ks_value *regs, int64_t rowtime);
+void ks_sort_bound(struct ks_plan *p, struct ks_pump *pu, int64_t t);
+void ks_sort_flush(struct ks_plan *p, struct ks_pump *pu);
+void ks_sort_release(struct ks_sorter *so);
 
 /* ---- inputs ---- */
 
