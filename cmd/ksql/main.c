@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "file.h"
+#include "parallel.h"
 #include "plan.h"
 #include "stream.h"
 #include "units.h"
@@ -31,13 +32,13 @@ static const char usage[] =
 	"[--rowtime]\n"
 	"            [--errors FILE] [--consumer NAME] [--starting-position POS] "
 	"[--no-follow]\n"
-	"            [--explain] [-q] [-v]\n"
+	"            [--threads N] [--explain] [-q] [-v]\n"
 	"       ksql discover [-d DIR] (-s STREAM | -) [--format json|csv] "
 	"[--sample N]\n";
 
 enum { OPT_INPUT = 0x100, OPT_SCHEMA, OPT_FORMAT, OPT_ROWTIME_FIELD,
        OPT_REFERENCE, OPT_OUTPUT, OPT_ROWTIME, OPT_ERRORS, OPT_CONSUMER,
-       OPT_START, OPT_NO_FOLLOW, OPT_EXPLAIN, OPT_SAMPLE };
+       OPT_START, OPT_NO_FOLLOW, OPT_EXPLAIN, OPT_SAMPLE, OPT_THREADS };
 
 struct pair {
 	char *name;
@@ -59,6 +60,7 @@ static struct opts {
 	int no_follow;
 	int explain;
 	uint64_t sample;
+	uint64_t threads;       /* 0: ks_parallel_default_threads() */
 	char *root;
 } opts;
 
@@ -83,6 +85,7 @@ static const struct option longopts[] = {
 	{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -193,6 +196,11 @@ static void parse_options(int argc, char **argv, int discover)
 			break;
 		case OPT_EXPLAIN:
 			opts.explain = 1;
+			break;
+		case OPT_THREADS:
+			if (kc_parse_uint("--threads", optarg, 1, KS_THREADS_MAX,
+					  &opts.threads, &e))
+				kc_cli_usage(&opts.cli, "%s", e.msg);
 			break;
 		case OPT_SAMPLE:
 			if (kc_parse_uint("--sample", optarg, 1, 100000,
@@ -834,6 +842,24 @@ static void run(void)
 		kc_cli_fail(&plan.err);
 }
 
+/* An ad-hoc query on several threads (parallel.c). */
+static void run_parallel(const struct ks_script *script)
+{
+	struct ks_parallel_opts po;
+	struct kc_error e;
+
+	memset(&po, 0, sizeof(po));
+	po.threads = (int)opts.threads;
+	po.root = opts.root;
+	po.start = opts.start;
+	po.stop = stop;
+	po.progress = isatty(2) && opts.cli.verbosity >= 0;
+	if (ks_parallel_run(&plan, script, &po, &e) && !plan.failed)
+		kc_cli_fail(&e);
+	if (plan.failed)
+		kc_cli_fail(&plan.err);
+}
+
 /* Frees everything (so that leak checkers see a clean exit). */
 static void release_all(struct ks_script *script, char *text)
 {
@@ -887,6 +913,8 @@ int main(int argc, char **argv)
 		kc_cli_usage(&opts.cli, "give the SQL with one of -f FILE and -e SQL");
 	if (opts.cli.stream)
 		kc_cli_usage(&opts.cli, "-s is an option of 'ksql discover'");
+	if (!opts.threads)
+		opts.threads = (uint64_t)ks_parallel_default_threads();
 	stop = kc_cli_catch_stop();
 	opts.root = kc_root_resolve(opts.cli.dir);
 	if (opts.file) {
@@ -988,6 +1016,7 @@ int main(int argc, char **argv)
 	setup_outputs();
 	if (opts.explain) {
 		ks_explain(&plan, &out);
+		ks_parallel_explain(&plan, (int)opts.threads, &out);
 		kc_cli_flush(&opts.cli, &out);
 		kc_buf_release(&out);
 		release_all(&script, text);
@@ -1023,7 +1052,10 @@ int main(int argc, char **argv)
 				kc_cli_fail(&e);
 		}
 	}
-	run();
+	if (plan.adhoc && opts.threads > 1 && !ks_parallel_veto(&plan))
+		run_parallel(&script);
+	else
+		run();
 	for (i = 0; i < plan.ninputs; i++)
 		if (plan.inputs[i]->consumer && !plan.inputs[i]->done)
 			keep_windows = 1;
