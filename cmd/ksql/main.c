@@ -1001,6 +1001,8 @@ int main(int argc, char **argv)
 			used[in->rowtime_col] = 1;
 		in->dec = ks_decoder_new(&in->schema, used);
 		free(used);
+		if (s->ncols > s->nuser + 3 && !s->used[s->nuser + 3])
+			ks_source_skip_seqno(in->src);
 		in->row = kc_xcalloc(s->ncols + 1, sizeof(*in->row));
 	}
 	for (i = 0; i < plan.npumps; i++) {

@@ -57,6 +57,7 @@ struct ks_source {
 	char seq[40];
 	char shard_id[32];
 	uint64_t id_shard;  /* shard whose id is in shard_id */
+	int no_seqno;       /* leave seq "" */
 	ks_record_fn fn;
 	void *arg;
 	int stop;
@@ -252,6 +253,12 @@ int ks_source_unread(struct ks_source *s, const char **p, size_t *n)
 
 /* ---- stream ------------------------------------------------------------ */
 
+void ks_source_skip_seqno(struct ks_source *s)
+{
+	s->no_seqno = 1;
+	s->seq[0] = '\0';
+}
+
 static void fill_meta(struct ks_source *s, const struct kc_record *rec,
 		      struct ks_meta *m)
 {
@@ -259,7 +266,8 @@ static void fill_meta(struct ks_source *s, const struct kc_record *rec,
 		kc_shard_id_format((unsigned long)rec->shard, s->shard_id);
 		s->id_shard = rec->shard;
 	}
-	kc_seqno_format(rec->shard, rec->offset, s->seq);
+	if (!s->no_seqno)
+		kc_seqno_format(rec->shard, rec->offset, s->seq);
 	m->partition_key = rec->key;
 	m->pklen = rec->keylen;
 	m->sequence_number = s->seq;
