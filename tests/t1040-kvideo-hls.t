@@ -371,13 +371,13 @@ test_expect_success 'unsupported codecs get the KVS error names' '
 	media vp9.webm 4 -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -an &&
 	kvideo create -s vp9 --data-retention-in-hours 1 >/dev/null &&
 	kvideo-ingest -s vp9 -i vp9.webm --producer-start $T0 >/dev/null &&
-	fails_with 65 "kvideo: video stream '"'vp9'"': fragment 00000000000000000001: UnsupportedStreamMediaType: track 1 codec V_VP9 is not H.264, H.265 or AAC" \
+	fails_with 65 "kvideo: video stream '"'vp9'"': fragment 00000000000000000001: UnsupportedStreamMediaTypeException: track 1 codec V_VP9 is not H.264, H.265 or AAC" \
 		kvideo hls -s vp9 --playback-mode ON_DEMAND --fragment-selector-type PRODUCER_TIMESTAMP \
 		--start-timestamp $T0 --end-timestamp $((T0 + 4000)) -o v &&
 	media mp2.mkv 4 -c:v libx264 -preset ultrafast -bf 0 -c:a mp2 &&
 	kvideo create -s mp2 --data-retention-in-hours 1 >/dev/null &&
 	kvideo-ingest -s mp2 -i mp2.mkv --producer-start $T0 >/dev/null &&
-	fails_with 65 "kvideo: video stream '"'mp2'"': fragment 00000000000000000001: UnsupportedStreamMediaType: track 2 codec mp2 is not AAC" \
+	fails_with 65 "kvideo: video stream '"'mp2'"': fragment 00000000000000000001: UnsupportedStreamMediaTypeException: track 2 codec mp2 is not AAC" \
 		kvideo hls -s mp2 --playback-mode ON_DEMAND --fragment-selector-type PRODUCER_TIMESTAMP \
 		--start-timestamp $T0 --end-timestamp $((T0 + 4000)) -o v
 '
@@ -386,10 +386,10 @@ test_expect_success 'errors: no stream, no data retention, no fragments' '
 	fails_with 66 "kvideo: video stream '"'nope'"': no such stream" \
 		kvideo hls -s nope -o x &&
 	kvideo create -s zero --data-retention-in-hours 0 >/dev/null &&
-	fails_with 1 "kvideo: video stream '"'zero'"': NoDataRetentionException: ON_DEMAND needs a stream that keeps data (its retention is 0 hours)" \
+	fails_with 1 "kvideo: video stream '"'zero'"': NoDataRetentionException: the stream keeps no data (retention 0 hours) for ON_DEMAND" \
 		kvideo hls -s zero --playback-mode ON_DEMAND --start-timestamp $T0 \
 		--end-timestamp $((T0 + 1000)) -o x &&
-	fails_with 1 "kvideo: video stream '"'zero'"': NoDataRetentionException: LIVE_REPLAY needs a stream that keeps data (its retention is 0 hours)" \
+	fails_with 1 "kvideo: video stream '"'zero'"': NoDataRetentionException: the stream keeps no data (retention 0 hours) for LIVE_REPLAY" \
 		kvideo hls -s zero --playback-mode LIVE_REPLAY --start-timestamp $T0 -o x &&
 	fails_with 66 "kvideo: video stream '"'zero'"': ResourceNotFoundException: no fragments in the stream" \
 		kvideo hls -s zero --no-follow -o x &&
@@ -418,9 +418,9 @@ test_expect_success 'usage errors' '
 		kvideo hls -s cam -o u --playback-mode LIVE_REPLAY &&
 	usage_fails_with "kvideo: ON_DEMAND needs --start-timestamp and --end-timestamp" \
 		kvideo hls -s cam -o u --playback-mode ON_DEMAND --start-timestamp $T0 &&
-	usage_fails_with "kvideo: --end-timestamp must be later than --start-timestamp" \
+	fails_with 64 "kvideo: --end-timestamp: InvalidArgumentException: not after --start-timestamp" \
 		od -o u --start-timestamp $T0 --end-timestamp $T0 &&
-	usage_fails_with "kvideo: ON_DEMAND: --end-timestamp is more than 24 hours after --start-timestamp" \
+	fails_with 64 "kvideo: --end-timestamp: InvalidArgumentException: more than 24 hours after --start-timestamp" \
 		od -o u --start-timestamp $T0 --end-timestamp $((T0 + 86400001)) &&
 	usage_fails_with "kvideo: --hlsjs: cannot read '"'nowhere.js'"'" \
 		kvideo hls -s cam -o u --hlsjs nowhere.js &&

@@ -167,8 +167,8 @@ test_expect_success 'at most the first 200 fragments, as KVS' '
 	hashes many.mkv | sed -n "1,400p" >want && hashes c.mp4 >got && test_cmp want got
 '
 
-test_expect_success 'ResourceNotFound: no fragment starts in the range (66)' '
-	fails_with 66 "kvideo: video stream '"'cam'"': ResourceNotFound: no fragments with producer timestamps from 2023-11-14T22:13:30.001000+00:00 to 2023-11-14T22:14:00.000000+00:00" \
+test_expect_success 'ResourceNotFoundException: no fragment starts in the range (66)' '
+	fails_with 66 "kvideo: video stream '"'cam'"': ResourceNotFoundException: no fragments with producer timestamps from 2023-11-14T22:13:30.001000+00:00 to 2023-11-14T22:14:00.000000+00:00" \
 		clip --start-timestamp $((T0 + 10001)) --end-timestamp $((T0 + 40000)) -o nf.mp4 &&
 	test -z "$(ls -A | grep "nf\.mp4")"
 '
@@ -179,53 +179,53 @@ test_expect_success 'no such stream (66)' '
 		--start-timestamp $T0 --end-timestamp $((T0 + 1000)) -o c.mp4
 '
 
-test_expect_success 'NoDataRetention: a stream without retention (65)' '
+test_expect_success 'NoDataRetentionException: a stream without retention (1)' '
 	kvideo create -s live --data-retention-in-hours 0 >/dev/null &&
-	fails_with 65 "kvideo: video stream '"'live'"': NoDataRetention: the stream keeps no data (retention 0 hours)" \
+	fails_with 1 "kvideo: video stream '"'live'"': NoDataRetentionException: the stream keeps no data (retention 0 hours)" \
 		kvideo get-clip -s live --fragment-selector-type SERVER_TIMESTAMP \
 		--start-timestamp $T0 --end-timestamp $((T0 + 1000)) -o c.mp4
 '
 
-test_expect_success 'UnsupportedStreamMediaType: VP9 (65)' '
+test_expect_success 'UnsupportedStreamMediaTypeException: VP9 (65)' '
 	ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=160x120:rate=10 -t 2 \
 		-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -g 10 vp9.mkv &&
 	stream vp9 vp9.mkv &&
-	fails_with 65 "kvideo: video stream '"'vp9'"': UnsupportedStreamMediaType: track 1 codec V_VP9 is not H.264, H.265 or AAC" \
+	fails_with 65 "kvideo: video stream '"'vp9'"': UnsupportedStreamMediaTypeException: track 1 codec V_VP9 is not H.264, H.265 or AAC" \
 		kvideo get-clip -s vp9 --fragment-selector-type PRODUCER_TIMESTAMP \
 		--start-timestamp $T0 --end-timestamp $((T0 + 2000)) -o c.mp4 &&
 	test -z "$(ls -A | grep "c\.mp4\.")"
 '
 
-test_expect_success 'InvalidMediaFrame: an H.264 frame that does not parse (65)' '
+test_expect_success 'InvalidMediaFrameException: an H.264 frame that does not parse (65)' '
 	media bad.mkv 2 25 && stream bad bad.mkv &&
 	first=$(ls "$KIN_DIR"/video/bad/fragments | sed -n 1p) &&
 	mkvedit frame "$KIN_DIR/video/bad/fragments/$first" &&
-	fails_with 65 "kvideo: video stream '"'bad'"': InvalidMediaFrame: fragment ${first%.mkv}: a V_MPEG4/ISO/AVC frame at 0 ms does not parse" \
+	fails_with 65 "kvideo: video stream '"'bad'"': InvalidMediaFrameException: fragment ${first%.mkv}: a V_MPEG4/ISO/AVC frame at 0 ms does not parse" \
 		kvideo get-clip -s bad --fragment-selector-type PRODUCER_TIMESTAMP \
 		--start-timestamp $T0 --end-timestamp $((T0 + 2000)) -o c.mp4 &&
 	test -z "$(ls -A | grep "c\.mp4\.")"
 '
 
-test_expect_success 'MissingCodecPrivateData: an H.264 track without CodecPrivate (65)' '
+test_expect_success 'MissingCodecPrivateDataException: an H.264 track without CodecPrivate (65)' '
 	media cp.mkv 2 25 && stream nocp cp.mkv &&
 	mkvedit no-private "$KIN_DIR"/video/nocp/fragments/*.mkv &&
-	fails_with 65 "kvideo: video stream '"'nocp'"': MissingCodecPrivateData: track 1 (V_MPEG4/ISO/AVC) has no codec private data" \
+	fails_with 65 "kvideo: video stream '"'nocp'"': MissingCodecPrivateDataException: track 1 (V_MPEG4/ISO/AVC) has no codec private data" \
 		kvideo get-clip -s nocp --fragment-selector-type PRODUCER_TIMESTAMP \
 		--start-timestamp $T0 --end-timestamp $((T0 + 2000)) -o c.mp4
 '
 
-test_expect_success 'InvalidCodecPrivateData: an avcC record that is not version 1 (65)' '
+test_expect_success 'InvalidCodecPrivateDataException: an avcC record that is not version 1 (65)' '
 	stream badcp cp.mkv &&
 	mkvedit bad-private "$KIN_DIR"/video/badcp/fragments/*.mkv &&
-	fails_with 65 "kvideo: video stream '"'badcp'"': InvalidCodecPrivateData: track 1 (V_MPEG4/ISO/AVC) codec private data cannot be read" \
+	fails_with 65 "kvideo: video stream '"'badcp'"': InvalidCodecPrivateDataException: track 1 (V_MPEG4/ISO/AVC) codec private data cannot be read" \
 		kvideo get-clip -s badcp --fragment-selector-type PRODUCER_TIMESTAMP \
 		--start-timestamp $T0 --end-timestamp $((T0 + 2000)) -o c.mp4
 '
 
-test_expect_success 'InvalidArgument: an end not after the start, a range over 3 hours (64)' '
-	fails_with 64 "kvideo: --end-timestamp: InvalidArgument: not after --start-timestamp" \
+test_expect_success 'InvalidArgumentException: an end not after the start, a range over 3 hours (64)' '
+	fails_with 64 "kvideo: --end-timestamp: InvalidArgumentException: not after --start-timestamp" \
 		clip --start-timestamp $((T0 + 2000)) --end-timestamp $((T0 + 2000)) -o c.mp4 &&
-	fails_with 64 "kvideo: --end-timestamp: InvalidArgument: more than 3 hours after --start-timestamp" \
+	fails_with 64 "kvideo: --end-timestamp: InvalidArgumentException: more than 3 hours after --start-timestamp" \
 		clip --start-timestamp $T0 --end-timestamp $((T0 + 3 * 3600000 + 1)) -o c.mp4 &&
 	clip --start-timestamp $T0 --end-timestamp $((T0 + 3 * 3600000)) -o c.mp4 >/dev/null
 '

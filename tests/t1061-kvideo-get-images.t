@@ -190,10 +190,10 @@ test_expect_success 'a NextToken continues only its own request (64)' '
 	images --start-timestamp $T0 --end-timestamp $((T0 + 9000)) \
 		--sampling-interval 1000 --format JPEG --max-results 1 >p1 &&
 	tok=$(field NextToken <p1) &&
-	fails_with 64 "kvideo: --next-token: InvalidArgument: the token continues another time range or sampling interval" \
+	fails_with 64 "kvideo: --next-token: InvalidArgumentException: the token continues another time range or sampling interval" \
 		images --start-timestamp $T0 --end-timestamp $((T0 + 8000)) \
 		--sampling-interval 1000 --format JPEG --next-token "$tok" &&
-	fails_with 64 "kvideo: --next-token: InvalidArgument: not a token of get-images" \
+	fails_with 64 "kvideo: --next-token: InvalidArgumentException: not a token of get-images" \
 		images --start-timestamp $T0 --end-timestamp $((T0 + 8000)) \
 		--sampling-interval 1000 --format JPEG --next-token "bm9wZQ=="
 '
@@ -249,28 +249,28 @@ test_expect_success 'VP9 decodes too (GetImages has no media type error)' '
 	rgb vp/2 >got && rgb vp9.mkv 10 >want && test_cmp want got
 '
 
-test_expect_success 'InvalidArgument: interval, range, sizes, results, quality (64)' '
-	fails_with 64 "kvideo: --sampling-interval: InvalidArgument: 199 ms is less than the minimum of 200 ms" \
+test_expect_success 'InvalidArgumentException: interval, range, sizes, results, quality (64)' '
+	fails_with 64 "kvideo: --sampling-interval: InvalidArgumentException: 199 ms is less than the minimum of 200 ms" \
 		images --start-timestamp $T0 --end-timestamp $T0 --sampling-interval 199 --format JPEG &&
-	fails_with 64 "kvideo: --end-timestamp: InvalidArgument: more than 300 seconds after --start-timestamp" \
+	fails_with 64 "kvideo: --end-timestamp: InvalidArgumentException: more than 300 seconds after --start-timestamp" \
 		images --start-timestamp $T0 --end-timestamp $((T0 + 300001)) \
 		--sampling-interval 1000 --format JPEG &&
-	fails_with 64 "kvideo: --end-timestamp: InvalidArgument: before --start-timestamp" \
+	fails_with 64 "kvideo: --end-timestamp: InvalidArgumentException: before --start-timestamp" \
 		images --start-timestamp $T0 --end-timestamp $((T0 - 1)) \
 		--sampling-interval 1000 --format JPEG &&
-	fails_with 64 "kvideo: --width-pixels: InvalidArgument: '"'3841'"' is not in 1..3840" \
+	fails_with 64 "kvideo: --width-pixels: InvalidArgumentException: '"'3841'"' is not in 1..3840" \
 		images --start-timestamp $T0 --end-timestamp $T0 --sampling-interval 1000 \
 		--format JPEG --width-pixels 3841 --height-pixels 10 &&
-	fails_with 64 "kvideo: --height-pixels: InvalidArgument: '"'2161'"' is not in 1..2160" \
+	fails_with 64 "kvideo: --height-pixels: InvalidArgumentException: '"'2161'"' is not in 1..2160" \
 		images --start-timestamp $T0 --end-timestamp $T0 --sampling-interval 1000 \
 		--format JPEG --height-pixels 2161 &&
-	fails_with 64 "kvideo: --max-results: InvalidArgument: '"'101'"' is not in 1..100" \
+	fails_with 64 "kvideo: --max-results: InvalidArgumentException: '"'101'"' is not in 1..100" \
 		images --start-timestamp $T0 --end-timestamp $T0 --sampling-interval 1000 \
 		--format JPEG --max-results 101 &&
-	fails_with 64 "kvideo: --format-config: InvalidArgument: invalid JPEGQuality '"'0'"': expected an integer from 1 to 100" \
+	fails_with 64 "kvideo: --format-config: InvalidArgumentException: invalid JPEGQuality '"'0'"': expected an integer from 1 to 100" \
 		images --start-timestamp $T0 --end-timestamp $T0 --sampling-interval 1000 \
 		--format JPEG --format-config JPEGQuality=0 &&
-	fails_with 64 "kvideo: --format-config: InvalidArgument: '"'Quality=5'"': the only key is JPEGQuality" \
+	fails_with 64 "kvideo: --format-config: InvalidArgumentException: '"'Quality=5'"': the only key is JPEGQuality" \
 		images --start-timestamp $T0 --end-timestamp $T0 --sampling-interval 1000 \
 		--format JPEG --format-config Quality=5
 '
@@ -291,12 +291,12 @@ test_expect_success 'usage errors (64)' '
 		images --end-timestamp $T0 --sampling-interval 1000 --format PNG
 '
 
-test_expect_success 'no such stream (66), NoDataRetention (65)' '
+test_expect_success 'no such stream (66), NoDataRetentionException (1)' '
 	fails_with 66 "kvideo: video stream '"'nope'"': no such stream" \
 		kvideo get-images -s nope --image-selector-type SERVER_TIMESTAMP \
 		--start-timestamp $T0 --end-timestamp $T0 --sampling-interval 1000 --format PNG &&
 	kvideo create -s live --data-retention-in-hours 0 >/dev/null &&
-	fails_with 65 "kvideo: video stream '"'live'"': NoDataRetention: the stream keeps no data (retention 0 hours)" \
+	fails_with 1 "kvideo: video stream '"'live'"': NoDataRetentionException: the stream keeps no data (retention 0 hours)" \
 		kvideo get-images -s live --image-selector-type SERVER_TIMESTAMP \
 		--start-timestamp $T0 --end-timestamp $T0 --sampling-interval 1000 --format PNG
 '

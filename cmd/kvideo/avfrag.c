@@ -8,6 +8,7 @@
 #include <libavutil/error.h>
 
 #include "avfrag.h"
+#include "mkv.h"
 #include "banned.h"
 
 void kv_avfrag_init(struct kv_avfrag *f, enum kv_avfrag_time mode)
@@ -175,36 +176,24 @@ static int read_raw(struct kv_avfrag *f, AVPacket *pkt, struct kc_error *e)
 	return 0;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Gives the packets of video track s in the queue decode timestamps from
- * their presentation times, as kv_avfrag_open describes; f->delay[s] is
- * the track's reordering delay so far and grows when this fragment
- * reorders more.
+ * their presentation times with kv_mkv_dts (mkv.h, shared with
+ * kvideo-ingest); f->delay[s] is the track's reordering delay so far. pts
+ * has room for 2 * f->nqueue values.
  */
 static void rebuild_dts(struct kv_avfrag *f, int s, int64_t *pts)
 {
+	int64_t *dts = pts + f->nqueue;
 	size_t i, k = 0;
 
 	for (i = 0; i < f->nqueue; i++)
 		if (f->queue[i]->stream_index == s)
 			pts[k++] = f->queue[i]->pts;
-	qsort(pts, k, sizeof(*pts), cmp_i64);
-	for (i = 0, k = 0; i < f->nqueue; i++) {
-		const AVPacket *p = f->queue[i];
-
-		if (p->stream_index == s && pts[k++] - p->pts > f->delay[s])
-			f->delay[s] = pts[k - 1] - p->pts;
-	}
+	kv_mkv_dts(pts, dts, k, &f->delay[s]);
 	for (i = 0, k = 0; i < f->nqueue; i++)
 		if (f->queue[i]->stream_index == s)
-			f->queue[i]->dts = pts[k++] - f->delay[s];
+			f->queue[i]->dts = dts[k++];
 }
 
 /*
@@ -246,7 +235,7 @@ static int load(struct kv_avfrag *f, struct kc_error *e)
 	}
 	if (rc < 0)
 		return rc;
-	pts = av_malloc_array(f->nqueue ? f->nqueue : 1, sizeof(*pts));
+	pts = av_malloc_array(f->nqueue ? 2 * f->nqueue : 1, sizeof(*pts));
 	if (!pts)
 		return kc_error_set(e, KC_EFAIL, "out of memory");
 	for (s = 0; s < f->nb_streams; s++)
@@ -405,11 +394,13 @@ int kv_avfrag_check_codecs(const struct kv_avfrag *f, struct kc_error *e)
 
 	if (f->nb_streams == 0)
 		return kc_error_set(e, KC_EDATA,
-				    "UnsupportedStreamMediaType: no tracks");
+				    "UnsupportedStreamMediaTypeException: "
+				    "no tracks");
 	if (f->nb_streams > 2)
 		return kc_error_set(e, KC_EDATA,
-				    "UnsupportedStreamMediaType: %d tracks, "
-				    "at most 2 are supported", f->nb_streams);
+				    "UnsupportedStreamMediaTypeException: "
+				    "%d tracks, at most 2 are supported",
+				    f->nb_streams);
 	for (i = 0; i < f->nb_streams; i++) {
 		const AVCodecParameters *p = f->par[i];
 		int ok;
@@ -423,19 +414,21 @@ int kv_avfrag_check_codecs(const struct kv_avfrag *f, struct kc_error *e)
 			     f->par[0]->codec_id != AV_CODEC_ID_AAC;
 		if (!ok)
 			return kc_error_set(e, KC_EDATA,
-					    "UnsupportedStreamMediaType: track %d "
-					    "codec %s is not %s", i + 1,
+					    "UnsupportedStreamMediaTypeException: "
+					    "track %d codec %s is not %s", i + 1,
 					    kv_avfrag_codec_name(p),
 					    i == 0 ? "H.264, H.265 or AAC" : "AAC");
 		if (!p->extradata_size)
 			return kc_error_set(e, KC_EDATA,
-					    "MissingCodecPrivateData: track %d "
-					    "(%s) has no codec private data",
+					    "MissingCodecPrivateDataException: "
+					    "track %d (%s) has no codec private "
+					    "data",
 					    i + 1, kv_avfrag_codec_name(p));
 		if (!private_data_ok(p))
 			return kc_error_set(e, KC_EDATA,
-					    "InvalidCodecPrivateData: track %d "
-					    "(%s) codec private data cannot be read",
+					    "InvalidCodecPrivateDataException: "
+					    "track %d (%s) codec private data "
+					    "cannot be read",
 					    i + 1, kv_avfrag_codec_name(p));
 	}
 	return 0;

@@ -97,11 +97,12 @@ void kv_avfrag_init(struct kv_avfrag *f, enum kv_avfrag_time mode);
  * calls compare, set f->changed and update f->par.
  *
  * Video packets get decode timestamps rebuilt from their presentation
- * times: the k-th packet of a track (decode order) gets the k-th smallest
- * pts of the fragment less the track's reordering delay, the largest
- * (k-th smallest pts - k-th pts) seen in this or an earlier fragment; so
- * dts <= pts, dts increase, and without B-frames dts = pts. This is the
- * one place kvideo does it (MP4 and MPEG-TS muxers need both).
+ * times with kv_mkv_dts (mkv.h; kvideo-ingest uses it too): the k-th
+ * packet of a track (decode order) gets the k-th smallest pts of the
+ * fragment less the track's reordering delay, the largest (k-th smallest
+ * pts - k-th pts) seen in this or an earlier fragment; so dts <= pts, dts
+ * increase, and without B-frames dts = pts. kvideo's readers get them here
+ * and nowhere else (MP4 and MPEG-TS muxers need both).
  *
  * Returns 0; -KC_EDATA when libavformat cannot read it or its tracks
  * differ in number or codec from the first fragment's (message "fragment
@@ -131,8 +132,9 @@ void kv_avfrag_release(struct kv_avfrag *f);
  * packaging HLS or MP4: track 1 H.264 or H.265 with codec private data (or
  * a single AAC track), an optional AAC track 2 with codec private data.
  * Returns 0, or -KC_EDATA with e->msg "ERRORNAME: reason" where ERRORNAME is
- * KVS's: UnsupportedStreamMediaType (e.g. VP9, or more tracks than 2),
- * MissingCodecPrivateData, InvalidCodecPrivateData.
+ * KVS's: UnsupportedStreamMediaTypeException (e.g. VP9, or more tracks
+ * than 2), MissingCodecPrivateDataException,
+ * InvalidCodecPrivateDataException.
  */
 int kv_avfrag_check_codecs(const struct kv_avfrag *f, struct kc_error *e);
 

@@ -268,11 +268,11 @@ static void parse_options(int argc, char **argv)
 		kc_cli_usage(&o.cli, "no output file given (-o FILE, - for "
 			     "stdout)");
 	if (o.end_ms <= o.start_ms)
-		failf(KC_EUSAGE, "--end-timestamp: InvalidArgument: not after "
-		      "--start-timestamp");
+		failf(KC_EUSAGE, "--end-timestamp: InvalidArgumentException: "
+		      "not after --start-timestamp");
 	if (o.end_ms - o.start_ms > CLIP_RANGE_MAX_MS)
-		failf(KC_EUSAGE, "--end-timestamp: InvalidArgument: more than 3 "
-		      "hours after --start-timestamp");
+		failf(KC_EUSAGE, "--end-timestamp: InvalidArgumentException: "
+		      "more than 3 hours after --start-timestamp");
 }
 
 /* A fragment of the clip, in the order it goes into the MP4. */
@@ -482,8 +482,9 @@ int kv_cmd_get_clip(int argc, char **argv)
 	    kv_video_open(root, o.cli.stream, &v, &e))
 		kc_cli_fail(&e);
 	if (kv_video_info(v)->retention_hours == 0)
-		failf(KC_EDATA, "video stream '%s': NoDataRetention: the stream "
-		      "keeps no data (retention 0 hours)", o.cli.stream);
+		failf(KC_EFAIL, "video stream '%s': NoDataRetentionException: "
+		      "the stream keeps no data (retention 0 hours)",
+		      o.cli.stream);
 	if (kv_video_range(v, (enum kv_time)o.selector, o.start_ms, o.end_ms,
 			   &idx, &n, &e))
 		kc_cli_fail(&e);
@@ -529,8 +530,9 @@ int kv_cmd_get_clip(int argc, char **argv)
 		if (rc == -KC_ENOENT)   /* trimmed by retention meanwhile */
 			continue;
 		if (rc)
-			failf(e.code, "video stream '%s': InvalidMediaFrame: %s",
-			      o.cli.stream, e.msg);
+			failf(e.code, "video stream '%s': "
+			      "InvalidMediaFrameException: %s", o.cli.stream,
+			      e.msg);
 		if (!header) {
 			if (kv_avfrag_check_codecs(&af, &e))
 				failf(e.code, "video stream '%s': %s", o.cli.stream,
@@ -544,13 +546,14 @@ int kv_cmd_get_clip(int argc, char **argv)
 			rc = avformat_write_header(oc, &mux_opts);
 			if (rc < 0)
 				failf(KC_EDATA, "video stream '%s': "
-				      "InvalidCodecPrivateData: the mp4 muxer "
+				      "InvalidCodecPrivateDataException: the mp4 muxer "
 				      "refused the tracks", o.cli.stream);
 			header = 1;
 		} else if (af.changed) {
-			failf(KC_EDATA, "video stream '%s': InvalidCodecPrivateData: "
-			      "fragment %s: the codec private data changed",
-			      o.cli.stream, f->number);
+			failf(KC_EDATA, "video stream '%s': "
+			      "InvalidCodecPrivateDataException: fragment %s: "
+			      "the codec private data changed", o.cli.stream,
+			      f->number);
 		}
 		used++;
 		if (used == 1)
@@ -570,13 +573,13 @@ int kv_cmd_get_clip(int argc, char **argv)
 			if (af.par[s]->codec_type == AVMEDIA_TYPE_VIDEO &&
 			    !frame_parses(pkt, lsize[s]))
 				failf(KC_EDATA, "video stream '%s': "
-				      "InvalidMediaFrame: fragment %s: "
+				      "InvalidMediaFrameException: fragment %s: "
 				      "a %s frame at %" PRId64 " ms does not parse",
 				      o.cli.stream, f->number,
 				      kv_avfrag_codec_name(af.par[s]), pkt->pts);
 			if (pkt->dts <= last_dts[s])
 				failf(KC_EDATA, "video stream '%s': "
-				      "InvalidMediaFrame: fragment %s: "
+				      "InvalidMediaFrameException: fragment %s: "
 				      "timestamps go backwards", o.cli.stream,
 				      f->number);
 			last_dts[s] = pkt->dts;
@@ -587,12 +590,13 @@ int kv_cmd_get_clip(int argc, char **argv)
 				av_failf(rc, "output");
 		}
 		if (rc < 0)
-			failf(e.code, "video stream '%s': InvalidMediaFrame: "
-			      "%s", o.cli.stream, e.msg);
+			failf(e.code, "video stream '%s': "
+			      "InvalidMediaFrameException: %s", o.cli.stream,
+			      e.msg);
 	}
 	if (!header)
-		failf(KC_ENOENT, "video stream '%s': ResourceNotFound: no fragments "
-		      "with %s timestamps from %.*s to %.*s", o.cli.stream,
+		failf(KC_ENOENT, "video stream '%s': ResourceNotFoundException: "
+		      "no fragments with %s timestamps from %.*s to %.*s", o.cli.stream,
 		      o.selector == KV_TIME_PRODUCER ? "producer" : "server",
 		      kc_format_time(o.start_ms, a), a,
 		      kc_format_time(o.end_ms, b), b);

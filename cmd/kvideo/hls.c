@@ -202,14 +202,19 @@ static void parse_options(int argc, char **argv)
 		break;
 	}
 	if (opts.start_s && opts.end_s) {
-		if (opts.end_ms <= opts.start_ms)
-			kc_cli_usage(&opts.cli, "--end-timestamp must be later "
-				     "than --start-timestamp");
-		if (opts.mode == ON_DEMAND &&
-		    opts.end_ms - opts.start_ms > MAX_RANGE_MS)
-			kc_cli_usage(&opts.cli, "ON_DEMAND: --end-timestamp is "
-				     "more than 24 hours after "
+		if (opts.end_ms <= opts.start_ms) {
+			kc_error_set(&e, KC_EUSAGE, "--end-timestamp: "
+				     "InvalidArgumentException: not after "
 				     "--start-timestamp");
+			kc_cli_fail(&e);
+		}
+		if (opts.mode == ON_DEMAND &&
+		    opts.end_ms - opts.start_ms > MAX_RANGE_MS) {
+			kc_error_set(&e, KC_EUSAGE, "--end-timestamp: "
+				     "InvalidArgumentException: more than 24 "
+				     "hours after --start-timestamp");
+			kc_cli_fail(&e);
+		}
 	}
 	if (!opts.max)
 		opts.max = opts.mode == ON_DEMAND ? 1000 : 5;
@@ -643,9 +648,8 @@ int kv_cmd_hls(int argc, char **argv)
 		kc_cli_fail(&e);
 	if (kv_video_info(s.v)->retention_hours == 0 && opts.mode != LIVE) {
 		kc_error_set(&e, KC_EFAIL, "video stream '%s': "
-			     "NoDataRetentionException: %s needs a stream that "
-			     "keeps data (its retention is 0 hours)",
-			     opts.cli.stream,
+			     "NoDataRetentionException: the stream keeps no "
+			     "data (retention 0 hours) for %s", opts.cli.stream,
 			     opts.mode == ON_DEMAND ? "ON_DEMAND" : "LIVE_REPLAY");
 		kc_cli_fail(&e);
 	}

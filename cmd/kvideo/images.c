@@ -88,6 +88,9 @@ static struct img_opts {
 } o;
 
 /* A KVS validation error: "kvideo: what: NAME: reason", exit 64. */
+/* KVS's exception for a parameter out of its limits. */
+#define BAD_ARG "InvalidArgumentException"
+
 static _Noreturn void invalid(const char *what, const char *name,
 			      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -119,10 +122,10 @@ static void parse_format_config(const char *arg)
 		const char *why;
 
 		if (!j)
-			invalid("--format-config", "InvalidArgument", "%s", e.msg);
+			invalid("--format-config", BAD_ARG, "%s", e.msg);
 		if (kc_json_get(j, "JPEGQuality", &val, &n, &why)) {
 			kc_json_free(j);
-			invalid("--format-config", "InvalidArgument",
+			invalid("--format-config", BAD_ARG,
 				"JPEGQuality: %s", why);
 		}
 		if (n >= sizeof(num))
@@ -134,11 +137,11 @@ static void parse_format_config(const char *arg)
 	} else if (!strncmp(arg, "JPEGQuality=", 12)) {
 		val = arg + 12;
 	} else {
-		invalid("--format-config", "InvalidArgument",
+		invalid("--format-config", BAD_ARG,
 			"'%s': the only key is JPEGQuality", arg);
 	}
 	if (kc_parse_uint("JPEGQuality", val, 1, 100, &q, &e))
-		invalid("--format-config", "InvalidArgument", "%s", e.msg);
+		invalid("--format-config", BAD_ARG, "%s", e.msg);
 	o.quality = (int)q;
 }
 
@@ -194,7 +197,7 @@ static void parse_options(int argc, char **argv)
 					  INT32_MAX, &v, &e))
 				kc_cli_usage(&o.cli, "%s", e.msg);
 			if (v < IMG_INTERVAL_MIN_MS)
-				invalid("--sampling-interval", "InvalidArgument",
+				invalid("--sampling-interval", BAD_ARG,
 					"%" PRIu64 " ms is less than the minimum "
 					"of %d ms", v, IMG_INTERVAL_MIN_MS);
 			o.interval_ms = v;
@@ -214,7 +217,7 @@ static void parse_options(int argc, char **argv)
 		case OPT_WIDTH:
 			if (kc_parse_uint("--width-pixels", optarg, 1,
 					  IMG_WIDTH_MAX, &v, &e))
-				invalid("--width-pixels", "InvalidArgument",
+				invalid("--width-pixels", BAD_ARG,
 					"'%s' is not in 1..%d", optarg,
 					IMG_WIDTH_MAX);
 			o.width = (int)v;
@@ -222,7 +225,7 @@ static void parse_options(int argc, char **argv)
 		case OPT_HEIGHT:
 			if (kc_parse_uint("--height-pixels", optarg, 1,
 					  IMG_HEIGHT_MAX, &v, &e))
-				invalid("--height-pixels", "InvalidArgument",
+				invalid("--height-pixels", BAD_ARG,
 					"'%s' is not in 1..%d", optarg,
 					IMG_HEIGHT_MAX);
 			o.height = (int)v;
@@ -230,7 +233,7 @@ static void parse_options(int argc, char **argv)
 		case OPT_MAX_RESULTS:
 			if (kc_parse_uint("--max-results", optarg, 1,
 					  IMG_RESULTS_MAX, &v, &e))
-				invalid("--max-results", "InvalidArgument",
+				invalid("--max-results", BAD_ARG,
 					"'%s' is not in 1..%d", optarg,
 					IMG_RESULTS_MAX);
 			o.max_results = v;
@@ -262,10 +265,10 @@ static void parse_options(int argc, char **argv)
 		invalid("--width-pixels", "ValidationException",
 			"--height-pixels must be given with it");
 	if (o.end_ms < o.start_ms)
-		invalid("--end-timestamp", "InvalidArgument",
+		invalid("--end-timestamp", BAD_ARG,
 			"before --start-timestamp");
 	if (o.end_ms - o.start_ms > IMG_RANGE_MAX_MS)
-		invalid("--end-timestamp", "InvalidArgument",
+		invalid("--end-timestamp", BAD_ARG,
 			"more than %d seconds after --start-timestamp",
 			IMG_RANGE_MAX_MS / 1000);
 }
@@ -298,25 +301,25 @@ static uint64_t token_parse(const char *tok, uint64_t nsamples)
 	int w;
 
 	if (n == 0 || n > 4096 || n / 4 * 3 >= sizeof(text))
-		invalid("--next-token", "InvalidArgument", "not a token of "
+		invalid("--next-token", BAD_ARG, "not a token of "
 			"get-images");
 	len = kc_base64_decode(tok, n, text);
 	if (len < 0)
-		invalid("--next-token", "InvalidArgument", "not a token of "
+		invalid("--next-token", BAD_ARG, "not a token of "
 			"get-images");
 	text[len] = '\0';
 	w = snprintf(want, sizeof(want), TOKEN_MAGIC ":%" PRId64 ":%" PRId64
 		     ":%" PRIu64 ":", o.start_ms, o.end_ms, o.interval_ms);
 	if (strncmp(text, TOKEN_MAGIC ":", sizeof(TOKEN_MAGIC)))
-		invalid("--next-token", "InvalidArgument", "not a token of "
+		invalid("--next-token", BAD_ARG, "not a token of "
 			"get-images");
 	if (strncmp(text, want, (size_t)w))
-		invalid("--next-token", "InvalidArgument", "the token continues "
+		invalid("--next-token", BAD_ARG, "the token continues "
 			"another time range or sampling interval");
 	errno = 0;
 	k = strtoull(text + w, &end, 10);
 	if (errno || *end || end == text + w || k >= nsamples)
-		invalid("--next-token", "InvalidArgument", "not a token of "
+		invalid("--next-token", BAD_ARG, "not a token of "
 			"get-images");
 	return k;
 }
@@ -674,9 +677,9 @@ int kv_cmd_get_images(int argc, char **argv)
 	    kv_video_open(root, o.cli.stream, &v, &e))
 		kc_cli_fail(&e);
 	if (kv_video_info(v)->retention_hours == 0) {
-		kc_error_set(&e, KC_EDATA, "video stream '%s': NoDataRetention: "
-			     "the stream keeps no data (retention 0 hours)",
-			     o.cli.stream);
+		kc_error_set(&e, KC_EFAIL, "video stream '%s': "
+			     "NoDataRetentionException: the stream keeps no "
+			     "data (retention 0 hours)", o.cli.stream);
 		kc_cli_fail(&e);
 	}
 	if (o.outdir && mkdir(o.outdir, 0777) && errno != EEXIST) {
