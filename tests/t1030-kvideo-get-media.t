@@ -2,9 +2,10 @@
 # kvideo get-media (GetMedia): the chunk layout of KVS (tags before and after
 # each cluster), output that ffmpeg remuxes with -c copy into the source's
 # packets, every start selector, resume by continuation token without gap or
-# duplicate, following live ingestion, and every error with its message and
-# exit status.
+# duplicate, following live ingestion, the in-stream error tags when a
+# fragment cannot be sent, and every error with its message and exit status.
 . "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/lib/media_clip.sh"   # mkvedit
 
 T0=1700000000000        # 2023-11-14T22:13:20Z, the producer start of the media
 CHUNKS="python3 $TEST_DIRECTORY/lib/mkvchunks.py"
@@ -277,6 +278,71 @@ test_expect_success 'a reader stopped by SIGINT while waiting exits 0' '
 	catching $pid 2 &&
 	kill -INT $pid && wait $pid &&
 	test ! -s w.mkv && test ! -s w.err
+'
+
+test_expect_success 'a damaged fragment: error tags (5000) end the response, exit 65' '
+	kvideo create -s dmg --data-retention-in-hours 24 >/dev/null &&
+	kvideo-ingest -s dmg -i src.mp4 --producer-start $T0 >/dev/null &&
+	mkvedit no-cluster "$KIN_DIR/video/dmg/fragments/00000000000000000003.mkv" &&
+	test_must_fail --status=65 kvideo get-media -s dmg --start-selector-type EARLIEST \
+		>dmg.mkv 2>err &&
+	echo "kvideo: video stream '"'dmg'"': fragment 00000000000000000003: no Cluster (AWS_KINESISVIDEO_ERROR_ID 5000)" >want &&
+	test_cmp want err &&
+	numbers dmg.mkv >got && printf "1\n2\n" >want && test_cmp want got &&
+	$CHUNKS dmg.mkv >layout && test_line_count = 15 layout &&
+	sed -n "\$p" layout >got &&
+	echo "Tags AWS_KINESISVIDEO_ERROR_CODE=Internal error AWS_KINESISVIDEO_ERROR_ID=5000" >want &&
+	test_cmp want got &&
+	ffmpeg -nostdin -v error -y -i dmg.mkv -c copy dmg.mp4 &&
+	test "$(count dmg.mp4 v:0)" = 100 &&
+	test_must_fail --status=65 kvideo get-media -s dmg \
+		--start-selector-type CONTINUATION_TOKEN --continuation-token 2 >dmg2.mkv 2>/dev/null &&
+	$CHUNKS dmg2.mkv >got &&
+	cat >want <<-EOF &&
+	EBML
+	Segment size=unknown
+	Tags AWS_KINESISVIDEO_ERROR_CODE=Internal error AWS_KINESISVIDEO_ERROR_ID=5000
+	EOF
+	test_cmp want got &&
+	kvideo get-media -s dmg --start-selector-type FRAGMENT_NUMBER \
+		--after-fragment-number 3 --no-follow >dmg3.mkv &&
+	numbers dmg3.mkv >got && printf "4\n5\n" >want && test_cmp want got
+'
+
+test_expect_success 'a fragment removed under a reader that is behind: error tags (4000), exit 66' '
+	kvideo create -s trim --data-retention-in-hours 24 >/dev/null &&
+	kvideo-ingest -s trim -i src.mp4 --producer-start $T0 >/dev/null || exit 1
+	test "$(wc -c <"$KIN_DIR/video/trim/fragments/00000000000000000001.mkv")" -gt 100000 ||
+		exit 1
+	# The reader follows; its consumer takes 1000 bytes and waits, so the
+	# reader blocks inside its first chunk, the index read, until "go".
+	{ kvideo get-media -s trim --start-selector-type EARLIEST 2>trim.err &
+	  echo $! >"$TRASH/trim-reader.pid"; wait $!; echo $? >trim.status; } |
+	{ head -c 1000 >trim.head && touch trim.started &&
+	  until test -e trim.go; do sleep 0.1; done && cat >trim.rest; } &
+	echo $! >"$TRASH/trim.pid" &&
+	i=0 && until test -e trim.started; do
+		i=$((i + 1)) && test $i -le 600 && sleep 0.1 || exit 1
+	done &&
+	rm "$KIN_DIR/video/trim/fragments/00000000000000000004.mkv" &&
+	touch trim.go &&
+	i=0 && until test -s trim.status; do
+		i=$((i + 1)) && test $i -le 600 && sleep 0.1 || exit 1
+	done &&
+	test "$(cat trim.status)" = 66 &&
+	echo "kvideo: video stream '"'trim'"': fragment 00000000000000000004: trimmed by retention (AWS_KINESISVIDEO_ERROR_ID 4000)" >want &&
+	test_cmp want trim.err &&
+	cat trim.head trim.rest >trim.mkv &&
+	numbers trim.mkv >got && printf "1\n2\n3\n" >want && test_cmp want got &&
+	$CHUNKS trim.mkv | sed -n "\$p" >got &&
+	echo "Tags AWS_KINESISVIDEO_ERROR_CODE=Requested fragment is not found AWS_KINESISVIDEO_ERROR_ID=4000" >want &&
+	test_cmp want got &&
+	test_must_fail --status=66 kvideo get-media -s trim --no-follow \
+		--start-selector-type CONTINUATION_TOKEN --continuation-token 3 \
+		>trim2.mkv 2>/dev/null &&
+	kvideo get-media -s trim --start-selector-type FRAGMENT_NUMBER \
+		--after-fragment-number 4 --no-follow >trim3.mkv &&
+	numbers trim3.mkv >got && echo 5 >want && test_cmp want got
 '
 
 test_expect_success 'errors: no such stream, fragment or token' '

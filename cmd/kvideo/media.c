@@ -344,8 +344,10 @@ static int add_chunk(struct kc_buf *out, const struct kv_fragment *f,
 			if (clusters)
 				break;  /* trailing tags are KVS's own */
 			if (add_producer_tags(out, p, &el) < 0)
-				return kc_error_set(e, KC_EDATA, "fragment %s: "
-						    "bad Tags", f->number);
+				return kc_error_set(e, KC_EDATA, "video stream "
+						    "'%s': fragment %s: bad "
+						    "Tags", opts.cli.stream,
+						    f->number);
 			break;
 		case KV_MKV_CLUSTER:
 			format_seconds(f->server_ms, server);
@@ -366,7 +368,8 @@ static int add_chunk(struct kc_buf *out, const struct kv_fragment *f,
 		}
 	}
 	if (rc < 0 || !clusters)
-		return kc_error_set(e, KC_EDATA, "fragment %s: %s", f->number,
+		return kc_error_set(e, KC_EDATA, "video stream '%s': fragment "
+				    "%s: %s", opts.cli.stream, f->number,
 				    rc < 0 ? "bad Matroska data" : "no Cluster");
 	behind = kc_now_ms() - f->server_ms;
 	snprintf(behind_s, sizeof(behind_s), "%" PRId64, behind > 0 ? behind : 0);
@@ -376,6 +379,57 @@ static int add_chunk(struct kc_buf *out, const struct kv_fragment *f,
 	values[1] = f->number;
 	kv_mkv_put_tags(out, names, values, 2);
 	return 0;
+}
+
+/*
+ * GetMedia's in-stream errors (AWS_KINESISVIDEO_ERROR_ID): a fragment
+ * named in the index whose file is gone (trimmed by retention under a
+ * reader that was behind) is 4000; one that cannot be read or is no
+ * fragment kin wrote is 5000.
+ */
+#define ERROR_NOT_FOUND 4000
+#define ERROR_INTERNAL 5000
+
+/* Appends a minimal EBML header and a Segment of unknown size to out. */
+static void put_segment_start(struct kc_buf *out)
+{
+	struct kc_buf h = KC_BUF_INIT;
+
+	kv_mkv_put_uint(&h, 0x4286, 1);         /* EBMLVersion */
+	kv_mkv_put_uint(&h, 0x42F7, 1);         /* EBMLReadVersion */
+	kv_mkv_put_uint(&h, 0x42F2, 4);         /* EBMLMaxIDLength */
+	kv_mkv_put_uint(&h, 0x42F3, 8);         /* EBMLMaxSizeLength */
+	kv_mkv_put_string(&h, 0x4282, "matroska", 8); /* DocType */
+	kv_mkv_put_uint(&h, 0x4287, 4);         /* DocTypeVersion */
+	kv_mkv_put_uint(&h, 0x4285, 2);         /* DocTypeReadVersion */
+	kv_mkv_put_id(out, KV_MKV_EBML);
+	kv_mkv_put_size(out, h.len);
+	kc_buf_add(out, h.data, h.len);
+	kv_mkv_put_id(out, KV_MKV_SEGMENT);
+	kv_mkv_put_size(out, KV_MKV_UNKNOWN);
+	kc_buf_release(&h);
+}
+
+/*
+ * Appends the Tags element KVS ends a GetMedia response with when a
+ * fragment cannot be sent: AWS_KINESISVIDEO_ERROR_CODE (a description)
+ * and AWS_KINESISVIDEO_ERROR_ID. After a chunk it belongs to that chunk's
+ * Segment; before any, it gets a Segment of its own.
+ */
+static void add_error_tags(struct kc_buf *out, int first, int id)
+{
+	const char *names[2], *values[2];
+	char idbuf[16];
+
+	if (first)
+		put_segment_start(out);
+	snprintf(idbuf, sizeof(idbuf), "%d", id);
+	names[0] = "AWS_KINESISVIDEO_ERROR_CODE";
+	values[0] = id == ERROR_NOT_FOUND ? "Requested fragment is not found"
+					  : "Internal error";
+	names[1] = "AWS_KINESISVIDEO_ERROR_ID";
+	values[1] = idbuf;
+	kv_mkv_put_tags(out, names, values, 2);
 }
 
 /*
@@ -428,7 +482,7 @@ int kv_cmd_get_media(int argc, char **argv)
 	volatile sig_atomic_t *stop;
 	char last[KV_NUMBER_LEN + 1] = "";
 	uint64_t sent = 0;
-	size_t pos = 0;
+	size_t pos = 0, len;
 	int rc, fd;
 
 	kc_cli_init(&opts.cli, usage);
@@ -468,10 +522,24 @@ int kv_cmd_get_media(int argc, char **argv)
 		kc_buf_reset(&frag);
 		rc = kv_video_fragment_read(v, f, &frag, &e);
 		memcpy(last, f->number, sizeof(last));
-		if (rc == -KC_ENOENT)
-			continue;       /* trimmed by retention meanwhile */
-		if (rc < 0 || (rc = add_chunk(&out, f, &frag, &e)) < 0)
+		if (rc == 0)
+			rc = add_chunk(&out, f, &frag, &e);
+		if (rc < 0) {
+			/*
+			 * As KVS: the error tags end the response; the
+			 * reader resumes after the last continuation token.
+			 */
+			kc_buf_reset(&out);
+			add_error_tags(&out, sent == 0, rc == -KC_ENOENT ?
+				       ERROR_NOT_FOUND : ERROR_INTERNAL);
+			kc_cli_flush(&opts.cli, &out);
+			len = strlen(e.msg);
+			snprintf(e.msg + len, sizeof(e.msg) - len,
+				 " (AWS_KINESISVIDEO_ERROR_ID %d)",
+				 rc == -KC_ENOENT ? ERROR_NOT_FOUND
+						  : ERROR_INTERNAL);
 			break;
+		}
 		kc_cli_flush(&opts.cli, &out);
 		sent++;
 	}

@@ -1,5 +1,6 @@
 # media_clip.sh: test media for the get-clip and get-images tests
-# (t1060-t1079), sourced after lib.sh.
+# (t1060-t1079), sourced after lib.sh; the get-media and hls tests use its
+# mkvedit.
 
 # Producer start of the media: 2023-11-14T22:13:20Z.
 T0=1700000000000
@@ -28,6 +29,8 @@ stream() {
 #   frame       the first frame's first NAL unit length becomes 0xFFFFFFFF
 #   no-private  CodecPrivate (0x63A2) becomes an unknown element (0x63A3)
 #   bad-private CodecPrivate's first byte (avcC version 1) becomes 7
+#   no-cluster  the Cluster's id (0x1F43B675) becomes an unknown one
+#               (0x1F43B676): a fragment whose media cannot be found
 mkvedit() {
 	perl -e '
 		my $what = shift;
@@ -47,7 +50,9 @@ mkvedit() {
 					my $data = $p + $il + $sl;
 					my $unknown = $sz == (1 << (7 * $sl)) - 1;
 					my $stop = $unknown ? $end : $data + $sz;
-					if ($id eq "\x18\x53\x80\x67" || $id eq "\x16\x54\xAE\x6B" ||
+					if ($id eq "\x1F\x43\xB6\x75" && $what eq "no-cluster") {
+						substr($d, $p + 3, 1) = "\x76"; $done = 1;
+					} elsif ($id eq "\x18\x53\x80\x67" || $id eq "\x16\x54\xAE\x6B" ||
 					    $id eq "\xAE" || $id eq "\x1F\x43\xB6\x75") {
 						$walk->($data, $stop);
 					} elsif ($id eq "\xA3" && $what eq "frame") {
