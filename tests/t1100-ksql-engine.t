@@ -802,4 +802,147 @@ test_expect_success 'UNION ALL of streaming SELECTs into one pump, and in a stre
 		--schema stag.schema </dev/null
 '
 
+# ---- table functions ----
+
+# tick M S TICKER...: records of minute M, second S, one per ticker
+tickers() {
+	awk 'BEGIN {
+		n = split("AAA AAA BBB AAA CCC BBB AAA DDD CCC BBB AAA EEE DDD FFF AAA BBB CCC GGG AAA BBB", t, " ")
+		for (m = 0; m < 2; m++)
+			for (i = 1; i <= n - 8 * m; i++)
+				printf "{\"ts\":\"2024-05-01 12:%02d:%02d\",\"TICKER\":\"%s\",\"TICKER_SYMBOL\":\"%s\"}\n", m, i, t[i], t[i]
+	}'
+}
+cat >tick.schema <<'EOF'
+{"RecordFormat":{"RecordFormatType":"JSON"},
+ "RecordColumns":[{"Name":"TICKER","SqlType":"VARCHAR(4)","Mapping":"$.TICKER"},
+                  {"Name":"TICKER_SYMBOL","SqlType":"VARCHAR(4)","Mapping":"$.TICKER_SYMBOL"}]}
+EOF
+
+test_expect_success 'TOP_K_ITEMS_TUMBLING: the developer guide example (K most frequent per window)' '
+	tickers >tick.json &&
+	cat >topk.sql <<-\EOF &&
+	CREATE OR REPLACE STREAM DESTINATION_SQL_STREAM ( "TICKER" VARCHAR(4), "MOST_FREQUENT_VALUES" BIGINT );
+	CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+	SELECT STREAM * FROM TABLE (TOP_K_ITEMS_TUMBLING(
+	    CURSOR(SELECT STREAM * FROM "SOURCE_SQL_STREAM_001"), '\''TICKER'\'', 5, 60 ) );
+	EOF
+	ksql -f topk.sql --schema tick.schema --rowtime-field ts --rowtime <tick.json >out 2>err &&
+	cat >want <<-\EOF &&
+	{"ROWTIME":"2024-05-01 12:01:00.000","TICKER":"AAA","MOST_FREQUENT_VALUES":7}
+	{"ROWTIME":"2024-05-01 12:01:00.000","TICKER":"BBB","MOST_FREQUENT_VALUES":5}
+	{"ROWTIME":"2024-05-01 12:01:00.000","TICKER":"CCC","MOST_FREQUENT_VALUES":3}
+	{"ROWTIME":"2024-05-01 12:01:00.000","TICKER":"DDD","MOST_FREQUENT_VALUES":2}
+	{"ROWTIME":"2024-05-01 12:01:00.000","TICKER":"EEE","MOST_FREQUENT_VALUES":1}
+	{"ROWTIME":"2024-05-01 12:02:00.000","TICKER":"AAA","MOST_FREQUENT_VALUES":5}
+	{"ROWTIME":"2024-05-01 12:02:00.000","TICKER":"BBB","MOST_FREQUENT_VALUES":3}
+	{"ROWTIME":"2024-05-01 12:02:00.000","TICKER":"CCC","MOST_FREQUENT_VALUES":2}
+	{"ROWTIME":"2024-05-01 12:02:00.000","TICKER":"DDD","MOST_FREQUENT_VALUES":1}
+	{"ROWTIME":"2024-05-01 12:02:00.000","TICKER":"EEE","MOST_FREQUENT_VALUES":1}
+	EOF
+	test_cmp want out && test ! -s err
+'
+
+test_expect_success 'COUNT_DISTINCT_ITEMS_TUMBLING: the reference example' '
+	cat >cd.sql <<-\EOF &&
+	CREATE OR REPLACE STREAM DESTINATION_SQL_STREAM ( NUMBER_OF_DISTINCT_ITEMS BIGINT);
+	CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+	SELECT STREAM * FROM TABLE(COUNT_DISTINCT_ITEMS_TUMBLING(
+	    CURSOR(SELECT STREAM * FROM "SOURCE_SQL_STREAM_001"), '\''TICKER_SYMBOL'\'', 60 ) );
+	EOF
+	ksql -f cd.sql --schema tick.schema --rowtime-field ts --rowtime <tick.json >out 2>err &&
+	cat >want <<-\EOF &&
+	{"ROWTIME":"2024-05-01 12:01:00.000","NUMBER_OF_DISTINCT_ITEMS":7}
+	{"ROWTIME":"2024-05-01 12:02:00.000","NUMBER_OF_DISTINCT_ITEMS":5}
+	EOF
+	test_cmp want out && test ! -s err
+'
+
+cat >big.schema <<'EOF'
+{"RecordFormat":{"RecordFormatType":"JSON"},
+ "RecordColumns":[{"Name":"W","SqlType":"INTEGER","Mapping":"$.W"},
+                  {"Name":"X","SqlType":"VARCHAR(16)","Mapping":"$.X"}]}
+EOF
+
+test_expect_success 'COUNT_DISTINCT_ITEMS_TUMBLING: exact up to 10,000 items, HyperLogLog within 2% beyond' '
+	awk "BEGIN { for (i = 0; i < 10000; i++) printf \"{\\\"ts\\\":\\\"1000\\\",\\\"X\\\":\\\"a%d\\\"}\\n{\\\"ts\\\":\\\"1000\\\",\\\"X\\\":\\\"a%d\\\"}\\n\", i, i;
+	             for (i = 0; i < 50000; i++) printf \"{\\\"ts\\\":\\\"70000\\\",\\\"X\\\":\\\"b%d\\\"}\\n\", i }" >many.json &&
+	ksql -e "CREATE STREAM D (N BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM * FROM TABLE(
+	     COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(SELECT STREAM X FROM SOURCE_SQL_STREAM_001), '\''X'\'', 60));" \
+		--schema big.schema --rowtime-field ts --output D -o csv <many.json >out &&
+	sed -n 2p out >first && echo 10000 >want && test_cmp want first &&
+	n=$(sed -n 3p out) && test "$n" -gt 49000 && test "$n" -lt 51000
+'
+
+test_expect_success 'TOP_K_ITEMS_TUMBLING: heavy hitters counted exactly among 5000 other values' '
+	awk "BEGIN { for (i = 0; i < 5000; i++) {
+		printf \"{\\\"ts\\\":\\\"1000\\\",\\\"X\\\":\\\"v%d\\\"}\\n\", i;
+		if (i % 10 == 0) print \"{\\\"ts\\\":\\\"1000\\\",\\\"X\\\":\\\"hot\\\"}\";
+		if (i % 25 == 0) print \"{\\\"ts\\\":\\\"1000\\\",\\\"X\\\":\\\"warm\\\"}\" } }" >hh.json &&
+	ksql -e "CREATE STREAM D (X VARCHAR(16), N BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM * FROM TABLE(
+	     TOP_K_ITEMS_TUMBLING(CURSOR(SELECT STREAM X FROM SOURCE_SQL_STREAM_001), '\''X'\'', 2, 60));" \
+		--schema big.schema --rowtime-field ts --output D -o csv <hh.json >out &&
+	printf "X,N\nhot,500\nwarm,200\n" >want &&
+	test_cmp want out
+'
+
+cat >hr.schema <<'EOF'
+{"RecordFormat":{"RecordFormatType":"JSON"},
+ "RecordColumns":[{"Name":"heartRate","SqlType":"INTEGER","Mapping":"$.heartRate"},
+                  {"Name":"rateType","SqlType":"VARCHAR(20)","Mapping":"$.rateType"}]}
+EOF
+# 2000 heart rates 60..80, one every 100 ms; the 1500th is 180.
+awk 'BEGIN { srand(7); for (i = 0; i < 2000; i++) {
+	hr = 60 + int(rand() * 21); ty = "NORMAL"
+	if (i == 1500) { hr = 180; ty = "HIGH" }
+	printf "{\"ts\":\"%d%03d\",\"heartRate\":%d,\"rateType\":\"%s\"}\n", 1714564800 + int(i / 10), i % 10 * 100, hr, ty } }' >hr.json
+
+test_expect_success 'RANDOM_CUT_FOREST: the developer guide anomaly example; the outlier scores far higher; reproducible' '
+	cat >anom.sql <<-\EOF &&
+	CREATE OR REPLACE STREAM "TEMP_STREAM" ( "heartRate" INTEGER, "rateType" varchar(20), "ANOMALY_SCORE" DOUBLE);
+	CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" ( "heartRate" INTEGER, "rateType" varchar(20), "ANOMALY_SCORE" DOUBLE);
+	CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "TEMP_STREAM"
+	  SELECT STREAM "heartRate", "rateType", ANOMALY_SCORE
+	  FROM TABLE(RANDOM_CUT_FOREST( CURSOR(SELECT STREAM * FROM "SOURCE_SQL_STREAM_001")));
+	CREATE OR REPLACE PUMP "OUTPUT_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+	  SELECT STREAM * FROM "TEMP_STREAM" ORDER BY FLOOR("TEMP_STREAM".ROWTIME TO SECOND), ANOMALY_SCORE DESC;
+	EOF
+	ksql -f anom.sql --schema hr.schema --rowtime-field ts -o csv <hr.json >out 2>err &&
+	test ! -s err &&
+	test_line_count = 2001 out &&
+	ksql -f anom.sql --schema hr.schema --rowtime-field ts -o csv <hr.json >again &&
+	test_cmp out again &&
+	high=$(grep HIGH out | cut -d, -f3) &&
+	normal=$(sed -n "300,\$p" out | grep NORMAL | cut -d, -f3 | sort -g | tail -n 1) &&
+	echo "outlier $high, highest normal $normal" &&
+	awk -v h="$high" -v n="$normal" "BEGIN { exit !(h > 3 * n && h > 5) }" &&
+	test "$(cut -d, -f3 out | grep -c "^0\$")" = 64
+'
+
+test_expect_success 'RANDOM_CUT_FOREST_WITH_EXPLANATION: the outlier column and direction' '
+	awk "BEGIN { srand(3); for (i = 0; i < 600; i++) {
+		a = 10 + int(rand() * 11); b = 100 + int(rand() * 11)
+		if (i == 500) a = -50
+		printf \"{\\\"ts\\\":\\\"%d000\\\",\\\"A\\\":%d,\\\"B\\\":%d}\\n\", 1714564800 + i, a, b } }" >ab.json &&
+	printf "%s\n" "{\"RecordFormat\":{\"RecordFormatType\":\"JSON\"},\"RecordColumns\":[{\"Name\":\"A\",\"SqlType\":\"INTEGER\",\"Mapping\":\"\$.A\"},{\"Name\":\"B\",\"SqlType\":\"INTEGER\",\"Mapping\":\"\$.B\"}]}" >ab.schema &&
+	ksql -e "CREATE STREAM D (A INTEGER, S DOUBLE, E VARCHAR(512)); CREATE PUMP P AS INSERT INTO D
+	     SELECT STREAM A, ANOMALY_SCORE, ANOMALY_EXPLANATION FROM TABLE(RANDOM_CUT_FOREST_WITH_EXPLANATION(
+	       CURSOR(SELECT STREAM A, B FROM SOURCE_SQL_STREAM_001), 100, 256, 100000, 1, TRUE))
+	     WHERE A < 0;" --schema ab.schema --rowtime-field ts --output D <ab.json >out 2>err &&
+	test ! -s err && test_line_count = 1 out &&
+	grep "\"A\":-50," out &&
+	grep "{\\\\\"A\\\\\":{\\\\\"DIRECTION\\\\\":\\\\\"LOW\\\\\",\\\\\"STRENGTH\\\\\":\\\\\"1\\\\\"" out
+'
+
+test_expect_success 'table functions: errors' '
+	bind_fails "1:87: unknown table function '\''NOPE'\''" \
+		"CREATE STREAM D (n BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM * FROM TABLE(NOPE(CURSOR(SELECT STREAM * FROM SOURCE_SQL_STREAM_001)));" &&
+	bind_fails "1:169: COUNT_DISTINCT_ITEMS_TUMBLING: the cursor has no column '\''NOPE'\''" \
+		"CREATE STREAM D (n BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM * FROM TABLE(COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM SOURCE_SQL_STREAM_001), '\''NOPE'\'', 60));" &&
+	bind_fails "1:105: RANDOM_CUT_FOREST: the first argument must be CURSOR(SELECT STREAM ...)" \
+		"CREATE STREAM D (n BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM * FROM TABLE(RANDOM_CUT_FOREST(1));" &&
+	bind_fails "1:105: RANDOM_CUT_FOREST: the cursor has no numeric column (DECIMAL is not used)" \
+		"CREATE STREAM D (n BIGINT); CREATE PUMP P AS INSERT INTO D SELECT STREAM * FROM TABLE(RANDOM_CUT_FOREST(CURSOR(SELECT STREAM SECTOR FROM SOURCE_SQL_STREAM_001)));"
+'
+
 test_done

@@ -1565,6 +1565,234 @@ static int bind_order_limit(struct cx *c, const struct ks_select *s,
 	return 0;
 }
 
+static int bind_select(struct ks_plan *p, struct ks_pump *pu,
+		       const struct ks_select *s, struct ks_result *res,
+		       struct ks_perror *pe);
+
+static void attach(struct ks_stream *s, struct ks_pump *pu)
+{
+	s->pumps = kc_xrealloc(s->pumps, (s->npumps + 1) * sizeof(*s->pumps));
+	s->pumps[s->npumps++] = pu;
+}
+
+static struct ks_pump *hidden_pump(struct ks_plan *p, const struct cx *c,
+				   struct ks_pos pos)
+{
+	struct ks_pump *pu = kc_xcalloc(1, sizeof(*pu));
+
+	pu->pos = pos;
+	if (c->pu->name)
+		pu->name = kc_xstrdup(c->pu->name);
+	p->pumps = kc_xrealloc(p->pumps, (p->npumps + 1) * sizeof(*p->pumps));
+	p->pumps[p->npumps++] = pu;
+	return pu;
+}
+
+/* An integer literal argument in [lo, hi]. */
+static int int_arg(struct cx *c, const struct ks_expr *fn, size_t i,
+		   const char *what, int64_t lo, int64_t hi, int64_t *out)
+{
+	const struct ks_expr *a = fn->args[i];
+
+	if (!is_literal(a) || !ks_type_is_integer(a->lit_type.t) ||
+	    a->lit.null || a->lit.u.i < lo || a->lit.u.i > hi)
+		return berr(c, a->pos, "%s: %s must be an integer from %lld to "
+			    "%lld", fn->func, what, (long long)lo, (long long)hi);
+	*out = a->lit.u.i;
+	return 0;
+}
+
+/* The column named by a string literal argument, in stream s. */
+static int col_arg(struct cx *c, const struct ks_expr *fn, size_t i,
+		   const struct ks_stream *s, int *col)
+{
+	const struct ks_expr *a = fn->args[i];
+	char name[256];
+	size_t k, n;
+	int found = -1;
+
+	if (!is_literal(a) || !ks_type_is_string(a->lit_type.t) || a->lit.null)
+		return berr(c, a->pos, "%s: the column must be given as a "
+			    "string, such as 'TICKER'", fn->func);
+	n = a->lit.u.s.n;
+	while (n && a->lit.u.s.p[n - 1] == ' ')
+		n--;
+	snprintf(name, sizeof(name), "%.*s", (int)n, a->lit.u.s.p);
+	for (k = 0; k < s->nuser; k++)
+		if (!strcmp(s->names[k], name))
+			found = (int)k;
+	for (k = 0; found < 0 && k < s->nuser; k++)
+		if (!strcasecmp(s->names[k], name))
+			found = (int)k;
+	if (found < 0)
+		return berr(c, a->pos, "%s: the cursor has no column '%s'",
+			    fn->func, name);
+	*col = found;
+	return 0;
+}
+
+/*
+ * FROM TABLE(fn(CURSOR(SELECT STREAM ...), args)): binds the cursor's
+ * SELECT as a pump into a hidden stream and the function as a pump from it
+ * into another hidden stream, which is returned for the outer SELECT.
+ */
+static struct ks_stream *bind_tablefn(struct cx *c, const struct ks_from *f)
+{
+	static const struct {
+		const char *name;
+		enum ks_tfkind kind;
+		size_t min, max;
+	} fns[] = {
+		{ "COUNT_DISTINCT_ITEMS_TUMBLING", KS_TF_COUNT_DISTINCT, 3, 3 },
+		{ "TOP_K_ITEMS_TUMBLING", KS_TF_TOP_K, 4, 4 },
+		{ "RANDOM_CUT_FOREST", KS_TF_RCF, 1, 5 },
+		{ "RANDOM_CUT_FOREST_WITH_EXPLANATION", KS_TF_RCF_EXPL, 1, 6 },
+	};
+	struct ks_plan *p = c->p;
+	const struct ks_expr *e = f->func;
+	struct ks_stream *cs, *out;
+	struct ks_pump *cpu, *tpu;
+	struct ks_tablefn *tf;
+	char name[64];
+	size_t i, k, fi;
+	int64_t v;
+
+	for (fi = 0; fi < sizeof(fns) / sizeof(fns[0]); fi++)
+		if (!strcmp(e->func, fns[fi].name))
+			break;
+	if (fi == sizeof(fns) / sizeof(fns[0])) {
+		berr(c, e->pos, "unknown table function '%s'", e->func);
+		return NULL;
+	}
+	if (p->adhoc) {
+		berr(c, e->pos, "%s needs a streaming query (SELECT STREAM)",
+		     e->func);
+		return NULL;
+	}
+	if (e->nargs < fns[fi].min || e->nargs > fns[fi].max) {
+		if (fns[fi].min == fns[fi].max)
+			berr(c, e->pos, "%s: expected %zu arguments, got %zu",
+			     e->func, fns[fi].min, e->nargs);
+		else
+			berr(c, e->pos, "%s: expected %zu to %zu arguments, got "
+			     "%zu", e->func, fns[fi].min, fns[fi].max, e->nargs);
+		return NULL;
+	}
+	if (e->args[0]->kind != KS_E_CURSOR) {
+		berr(c, e->args[0]->pos, "%s: the first argument must be "
+		     "CURSOR(SELECT STREAM ...)", e->func);
+		return NULL;
+	}
+	/* the cursor: a pump into a hidden stream */
+	cpu = hidden_pump(p, c, e->args[0]->cursor->pos);
+	if (bind_select(p, cpu, e->args[0]->cursor, NULL, c->pe))
+		return NULL;
+	snprintf(name, sizeof(name), "$CURSOR%zu", p->nstreams);
+	cs = stream_new(p, name, cpu->nout, 0);
+	for (i = 0; i < cpu->nout; i++) {
+		cs->names[i] = kc_xstrdup(cpu->out_names[i]);
+		cs->types[i] = cpu->out_types[i];
+		cs->types[i].not_null = 0;
+	}
+	cpu->dst = cs;
+	cpu->map = kc_xcalloc(cpu->nout + 1, sizeof(int));
+	cpu->copy = kc_xcalloc(cpu->nout + 1, 1);
+	cpu->trow = kc_xcalloc(cs->ncols, sizeof(*cpu->trow));
+	for (i = 0; i < cpu->nout; i++) {
+		cpu->map[i] = (int)i;
+		cpu->copy[i] = 1;
+	}
+	attach(cpu->src, cpu);
+	/* the function */
+	tf = kc_xcalloc(1, sizeof(*tf));
+	tf->kind = fns[fi].kind;
+	tf->name = fns[fi].name;
+	tf->in = cs;
+	tf->ntrees = 100;
+	tf->sample = 256;
+	tf->decay = 100000;
+	tf->shingle = 1;
+	tpu = hidden_pump(p, c, f->pos);
+	tpu->tf = tf;
+	tpu->src = cs;
+	attach(cs, tpu);
+	snprintf(name, sizeof(name), "$TABLE%zu", p->nstreams);
+	switch (tf->kind) {
+	case KS_TF_COUNT_DISTINCT:
+		if (col_arg(c, e, 1, cs, &tf->col) ||
+		    int_arg(c, e, 2, "the window size (seconds)", 1, 86400, &v))
+			return NULL;
+		tf->window = v * 1000;
+		out = stream_new(p, name, 1, 0);
+		out->names[0] = kc_xstrdup("NUMBER_OF_DISTINCT_ITEMS");
+		out->types[0] = mktype(KS_T_BIGINT, 0);
+		break;
+	case KS_TF_TOP_K:
+		if (col_arg(c, e, 1, cs, &tf->col) ||
+		    int_arg(c, e, 2, "K", 1, 100000, &tf->k) ||
+		    int_arg(c, e, 3, "the window size (seconds)", 1, 86400, &v))
+			return NULL;
+		tf->window = v * 1000;
+		out = stream_new(p, name, 2, 0);
+		out->names[0] = kc_xstrdup(cs->names[tf->col]);
+		out->types[0] = cs->types[tf->col];
+		out->names[1] = kc_xstrdup("MOST_FREQUENT_VALUES");
+		out->types[1] = mktype(KS_T_BIGINT, 0);
+		break;
+	default:
+		if ((e->nargs > 1 &&
+		     int_arg(c, e, 1, "numberOfTrees", 1, 1000, &v)) ||
+		    (e->nargs > 1 && (tf->ntrees = (int)v, 0)) ||
+		    (e->nargs > 2 &&
+		     int_arg(c, e, 2, "subSampleSize", 10, 1000, &v)) ||
+		    (e->nargs > 2 && (tf->sample = (int)v, 0)) ||
+		    (e->nargs > 3 &&
+		     int_arg(c, e, 3, "timeDecay", 1, INT32_MAX, &v)) ||
+		    (e->nargs > 3 && (tf->decay = (double)v, 0)) ||
+		    (e->nargs > 4 && int_arg(c, e, 4, "shingleSize", 1, 30, &v)) ||
+		    (e->nargs > 4 && (tf->shingle = (int)v, 0)))
+			return NULL;
+		if (e->nargs > 5) {
+			const struct ks_expr *a = e->args[5];
+
+			if (!is_literal(a) || a->lit_type.t != KS_T_BOOLEAN ||
+			    a->lit.null) {
+				berr(c, a->pos, "%s: withDirectionality must be "
+				     "TRUE or FALSE", e->func);
+				return NULL;
+			}
+			tf->directional = (int)a->lit.u.i;
+		}
+		tf->num_cols = kc_xcalloc(cs->nuser + 1, sizeof(int));
+		for (i = 0; i < cs->nuser; i++)
+			if (ks_type_is_numeric(cs->types[i].t) &&
+			    cs->types[i].t != KS_T_DECIMAL)
+				tf->num_cols[tf->nnum++] = (int)i;
+		if (!tf->nnum) {
+			berr(c, e->args[0]->pos, "%s: the cursor has no numeric "
+			     "column (DECIMAL is not used)", e->func);
+			return NULL;
+		}
+		k = tf->kind == KS_TF_RCF_EXPL ? 2 : 1;
+		out = stream_new(p, name, cs->nuser + k, 0);
+		for (i = 0; i < cs->nuser; i++) {
+			out->names[i] = kc_xstrdup(cs->names[i]);
+			out->types[i] = cs->types[i];
+		}
+		out->names[i] = kc_xstrdup("ANOMALY_SCORE");
+		out->types[i] = mktype(KS_T_DOUBLE, 0);
+		if (k == 2) {
+			out->names[i + 1] = kc_xstrdup("ANOMALY_EXPLANATION");
+			out->types[i + 1] = mktype(KS_T_VARCHAR, 20480);
+		}
+		break;
+	}
+	tf->out = out;
+	tpu->dst = out;
+	ks_tf_init(tf);
+	return out;
+}
+
 /*
  * ORDER BY of a streaming query: its leading key must be time-monotonic
  * (ROWTIME, FLOOR/STEP of ROWTIME or of another column, MONOTONIC(x)).
@@ -1638,11 +1866,16 @@ static int bind_select(struct ks_plan *p, struct ks_pump *pu,
 	if (s->union_all && p->adhoc)
 		return berr(&c, s->union_all->pos, "UNION ALL is not supported in "
 			    "an ad-hoc query");
-	if (s->from.kind != KS_FROM_NAME)
-		return berr(&c, s->from.pos, "%s in FROM is not supported",
-			    s->from.kind == KS_FROM_SELECT ? "a subquery"
-							   : "a table function");
-	src = ks_plan_stream(p, s->from.name);
+	if (s->from.kind == KS_FROM_SELECT)
+		return berr(&c, s->from.pos, "a subquery in FROM is not "
+			    "supported; insert it into a stream with a pump");
+	if (s->from.kind == KS_FROM_TABLE_FUNC) {
+		src = bind_tablefn(&c, &s->from);
+		if (!src)
+			return -1;
+	} else {
+		src = ks_plan_stream(p, s->from.name);
+	}
 	if (!src) {
 		if (find_table(p, s->from.name))
 			return berr(&c, s->from.pos, "FROM needs a stream; join "
@@ -1654,7 +1887,8 @@ static int bind_select(struct ks_plan *p, struct ks_pump *pu,
 	pu->src = src;
 	for (i = 0; i < src->ncols; i++)
 		ks_regfile_alloc(&pu->f, &src->types[i]);
-	c.rels[0].name = s->from.name;
+	c.rels[0].name = s->from.kind == KS_FROM_TABLE_FUNC ? s->from.func->func
+							    : s->from.name;
 	c.rels[0].alias = s->from.alias;
 	c.rels[0].stream = src;
 	c.rels[0].ncols = src->ncols;
@@ -1944,12 +2178,6 @@ static int check_cycles(struct ks_plan *p, struct ks_perror *pe)
 		}
 	}
 	return 0;
-}
-
-static void attach(struct ks_stream *s, struct ks_pump *pu)
-{
-	s->pumps = kc_xrealloc(s->pumps, (s->npumps + 1) * sizeof(*s->pumps));
-	s->pumps[s->npumps++] = pu;
 }
 
 /*

@@ -67,6 +67,31 @@ static void pump(const struct ks_plan *p, const struct ks_pump *pu,
 	int d = 1;
 	size_t i;
 
+	if (pu->tf) {
+		const struct ks_tablefn *tf = pu->tf;
+
+		kc_buf_addf(o, "pump %s: insert into %s (", pu->name ? pu->name
+								     : "(query)",
+			    pu->dst->name);
+		for (i = 0; i < pu->dst->nuser; i++)
+			kc_buf_addf(o, "%s%s", i ? ", " : "", pu->dst->names[i]);
+		kc_buf_adds(o, ")\n");
+		indent(o, d++);
+		kc_buf_addf(o, "table function %s", tf->name);
+		if (tf->kind == KS_TF_COUNT_DISTINCT || tf->kind == KS_TF_TOP_K)
+			kc_buf_addf(o, ": column %s, tumbling window %lld ms",
+				    tf->in->names[tf->col], (long long)tf->window);
+		if (tf->kind == KS_TF_TOP_K)
+			kc_buf_addf(o, ", top %lld", (long long)tf->k);
+		if (tf->kind == KS_TF_RCF || tf->kind == KS_TF_RCF_EXPL)
+			kc_buf_addf(o, ": %d trees, sample %d, time decay %g, "
+				    "shingle %d, %zu numeric column%s", tf->ntrees,
+				    tf->sample, tf->decay, tf->shingle, tf->nnum,
+				    tf->nnum == 1 ? "" : "s");
+		kc_buf_addc(o, '\n');
+		scan(p, pu->src, o, d);
+		return;
+	}
 	if (pu->name) {
 		kc_buf_addf(o, "pump %s: insert into %s (", pu->name, pu->dst->name);
 		for (i = 0; i < pu->nout; i++)

@@ -200,6 +200,12 @@ static void pump_row(struct ks_plan *p, struct ks_pump *pu,
 
 	if (pu->result && pu->result->done)
 		return;
+	if (pu->tf) {
+		ks_tf_bound(p, pu, t);
+		pu->rowtime = t;
+		ks_tf_row(p, pu, row);
+		return;
+	}
 	memcpy(pu->f.regs, row, pu->src->ncols * sizeof(*row));
 	if (pu->gb && pu->gb->open)
 		ks_groupby_bound(p, pu, t);
@@ -242,6 +248,10 @@ void ks_stream_bound(struct ks_plan *p, struct ks_stream *s, int64_t t)
 			ks_sort_bound(p, pu, t);
 			any = 1;
 		}
+		if (pu->tf) {
+			ks_tf_bound(p, pu, t);
+			any = 1;
+		}
 		if (any && pu->dst)
 			ks_stream_bound(p, pu->dst, t);
 	}
@@ -261,6 +271,8 @@ void ks_plan_flush(struct ks_plan *p)
 				p->raw = NULL;
 				if (p->pumps[i]->gb)
 					ks_groupby_flush(p, p->pumps[i]);
+				if (p->pumps[i]->tf)
+					ks_tf_flush(p, p->pumps[i]);
 				if (p->pumps[i]->sorter)
 					ks_sort_flush(p, p->pumps[i]);
 			}
@@ -507,6 +519,7 @@ static void pump_free(struct ks_pump *pu)
 	free(pu->copy);
 	free(pu->trow);
 	ks_sort_release(pu->sorter);
+	ks_tf_release(pu->tf);
 	free(pu);
 }
 

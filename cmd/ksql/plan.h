@@ -316,7 +316,46 @@ struct ks_pump {
 	uint64_t nin, nouts, nerrs;
 	/* added by K6: ORDER BY of a streaming query (adhoc.c) */
 	struct ks_sorter *sorter;
+	/* added by K6: a table function's operator (tablefn.c) */
+	struct ks_tablefn *tf;
 };
+
+/* ---- table functions (tablefn.c), added by K6 ---- */
+
+enum ks_tfkind {
+	KS_TF_COUNT_DISTINCT, KS_TF_TOP_K, KS_TF_RCF, KS_TF_RCF_EXPL
+};
+
+/*
+ * FROM TABLE(fn(CURSOR(SELECT STREAM ...), ...)): the cursor's rows go
+ * into the hidden stream in; the function's rows into the hidden stream
+ * out, which the outer SELECT reads. It runs as a pump from in to out.
+ */
+struct ks_tablefn {
+	enum ks_tfkind kind;
+	const char *name;
+	struct ks_stream *in, *out;
+	int col;                /* COUNT_DISTINCT, TOP_K: the column */
+	int64_t window;         /* their tumbling window, ms */
+	int64_t k;              /* TOP_K */
+	int ntrees, sample, shingle, directional; /* RCF */
+	double decay;
+	int *num_cols;          /* RCF: the numeric columns of in */
+	size_t nnum;
+	/* run time */
+	void *st;
+	void *hold;             /* checkpoint hold while a window is open */
+	int open;
+	int64_t cur;            /* the open window's start */
+	struct ks_value *row;   /* a row of out */
+	struct kc_buf json;     /* ANOMALY_EXPLANATION */
+};
+void ks_tf_init(struct ks_tablefn *tf);
+void ks_tf_row(struct ks_plan *p, struct ks_pump *pu,
+	       const struct ks_value *row);
+void ks_tf_bound(struct ks_plan *p, struct ks_pump *pu, int64_t t);
+void ks_tf_flush(struct ks_plan *p, struct ks_pump *pu);
+void ks_tf_release(struct ks_tablefn *tf);
 
 
 
