@@ -854,6 +854,7 @@ static void run_parallel(const struct ks_script *script)
 	po.start = opts.start;
 	po.stop = stop;
 	po.progress = isatty(2) && opts.cli.verbosity >= 0;
+	po.verbose = opts.cli.verbosity > 0;
 	if (ks_parallel_run(&plan, script, &po, &e) && !plan.failed)
 		kc_cli_fail(&e);
 	if (plan.failed)

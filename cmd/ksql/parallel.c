@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "byteorder.h"
 #include "name.h"
 #include "parallel.h"
 #include "plan.h"
@@ -58,6 +59,8 @@
 #include "banned.h"
 
 #define CHUNK_BYTES (2u << 20)
+#define RANGE_MIN (1u << 20)
+#define RANGE_MAX (16u << 20)
 #define STAMP(piece, i) ((uint64_t)(piece) << 32 | (uint64_t)(i))
 
 /* A block of stdin holding whole records. */
@@ -116,6 +119,7 @@ struct par {
 	struct kc_stream *st;
 	struct range *ranges;
 	size_t nranges, next;
+	uint64_t range_bytes;        /* the size ranges are cut to */
 	int need_seq;
 };
 
@@ -504,12 +508,79 @@ static void add_range(struct par *par, uint64_t shard, uint64_t start,
 						      min_ms };
 }
 
+/* Whether a valid frame starts at logical offset off of segment base. */
+static int frame_at(int segfd, uint32_t salt, uint64_t base, uint64_t off,
+		    struct kc_buf *b)
+{
+	off_t at = (off_t)(off - base + KC_SEG_HDR);
+	struct kc_record rec;
+	const char *why;
+	size_t n, need;
+
+	kc_buf_reset(b);
+	kc_buf_grow(b, KC_FRAME_HDR);
+	if (pread(segfd, b->data, KC_FRAME_HDR, at) != KC_FRAME_HDR)
+		return 0;
+	n = kc_frame_size_at(b->data);
+	if (n < KC_FRAME_HDR || n > KC_FRAME_MAX)
+		return 0;
+	kc_buf_grow(b, n);
+	if (pread(segfd, b->data, n, at) != (ssize_t)n)
+		return 0;
+	return kc_frame_decode(b->data, n, salt, off, &rec, &need, &why) > 0;
+}
+
+/*
+ * Adds [lo, hi) of segment base as ranges of about range_bytes, cut where
+ * the segment's time index names a frame (checked: the index is a hint),
+ * so that a stream of one shard and one segment is read in parallel too.
+ */
+static void add_segment(struct par *par, const struct kc_reader *r,
+			uint64_t base, uint64_t lo, uint64_t hi, uint64_t skip)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	struct kc_error e;
+	char name[32], ent[KC_INDEX_ENTRY];
+	uint32_t salt;
+	off_t at;
+	int fd, segfd = -1;
+
+	uint64_t rb = par->range_bytes;
+
+	if (hi - lo < 2 * rb)
+		goto rest;
+	kc_segment_name(base, KC_INDEX_SUFFIX, name);
+	fd = openat(r->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto rest;
+	segfd = kc_segment_open(r->dirfd, base, r->shard, O_RDONLY, &salt, &e);
+	for (at = 0; segfd >= 0 && pread(fd, ent, sizeof(ent), at) ==
+		     (ssize_t)sizeof(ent); at += KC_INDEX_ENTRY) {
+		uint64_t off = kc_get64(ent + 8);
+
+		if (off < lo + rb || off + rb / 2 > hi)
+			continue;
+		if (!frame_at(segfd, salt, base, off, &b))
+			continue;
+		add_range(par, r->shard, lo, off, skip, r->min_ms);
+		lo = off;
+	}
+	close(fd);
+	if (segfd >= 0)
+		close(segfd);
+	kc_buf_release(&b);
+rest:
+	add_range(par, r->shard, lo, hi, skip, r->min_ms);
+}
+
 /*
  * Cuts shard index into ranges: from where the query's starting position
- * puts a reader to the shard's published end now, at every segment base.
+ * puts a reader to the shard's published end now, at every segment base
+ * and within segments.
  */
 static int plan_shard(struct par *par, const struct kc_iterator *it,
-		      uint64_t index, uint64_t skip, struct kc_error *e)
+		      uint64_t index, uint64_t skip, uint64_t *total,
+		      struct kc_error *e)
 {
 	struct kc_reader *r;
 	struct kc_tail t;
@@ -523,18 +594,23 @@ static int plan_shard(struct par *par, const struct kc_iterator *it,
 	if (rc)
 		return rc;
 	start = r->pos; /* (skip need not be a frame's offset) */
-	if ((rc = kc_tail_read(r->tailfd, &t, e)) ||
-	    (rc = kc_segment_list(r->dirfd, &bases, &n, e)))
+	if ((rc = kc_tail_read(r->tailfd, &t, e)))
+		goto out;
+	if (total) {
+		/* the first pass only measures */
+		*total += t.end > start ? t.end - start : 0;
+		goto out;
+	}
+	if ((rc = kc_segment_list(r->dirfd, &bases, &n, e)))
 		goto out;
 	for (i = 0; i < n; i++) {
-		uint64_t b = bases[i];
+		uint64_t lo = bases[i] > start ? bases[i] : start;
+		uint64_t hi = i + 1 < n && bases[i + 1] < t.end ? bases[i + 1]
+								: t.end;
 
-		if (b <= start || b >= t.end)
-			continue;
-		add_range(par, index, start, b, skip, r->min_ms);
-		start = b;
+		if (lo < hi)
+			add_segment(par, r, bases[i], lo, hi, skip);
 	}
-	add_range(par, index, start, t.end, skip, r->min_ms);
 out:
 	free(bases);
 	kc_reader_close(r);
@@ -545,12 +621,24 @@ static int plan_stream(struct par *par, struct ks_input *in,
 		       struct kc_error *e)
 {
 	struct kc_iterator it;
+	uint64_t total = 0;
 	size_t i, k;
 	int rc;
 
 	if ((rc = parse_start(par->o->start, &it, e)) ||
 	    (rc = kc_stream_open(par->o->root, in->source, &par->st, e)))
 		return rc;
+	/* ranges: 8 per worker, 1 to 16 MiB (a reader's start-up is small
+	 * next to reading 1 MiB) */
+	for (i = 0; i < par->st->meta.nshards; i++)
+		if ((rc = plan_shard(par, &it, par->st->meta.shards[i].index, 0,
+				     &total, e)))
+			return rc;
+	par->range_bytes = total / (8 * (uint64_t)par->nw);
+	if (par->range_bytes < RANGE_MIN)
+		par->range_bytes = RANGE_MIN;
+	if (par->range_bytes > RANGE_MAX)
+		par->range_bytes = RANGE_MAX;
 	for (i = 0; i < par->st->meta.nshards; i++) {
 		uint64_t index = par->st->meta.shards[i].index, skip = 0;
 
@@ -558,7 +646,7 @@ static int plan_stream(struct par *par, struct ks_input *in,
 			if (in->samples[k].m.shard == index &&
 			    in->samples[k].m.offset + 1 > skip)
 				skip = in->samples[k].m.offset + 1;
-		if ((rc = plan_shard(par, &it, index, skip, e)))
+		if ((rc = plan_shard(par, &it, index, skip, NULL, e)))
 			return rc;
 	}
 	return 0;
@@ -858,6 +946,13 @@ int ks_parallel_run(struct ks_plan *mp, const struct ks_script *s,
 		if (par.w[i].started)
 			pthread_join(par.w[i].tid, NULL);
 	progress(&par, 1);
+	if (o->verbose && stream)
+		fprintf(stderr, "ksql: %d threads read %zu ranges of %zu "
+			"shard%s\n", par.nw, par.nranges, par.st->meta.nshards,
+			par.st->meta.nshards == 1 ? "" : "s");
+	else if (o->verbose)
+		fprintf(stderr, "ksql: %d threads read %llu blocks of stdin\n",
+			par.nw, (unsigned long long)(par.seq - 1));
 	for (i = 0; i < par.nw; i++) {
 		mp->nerrors += par.w[i].p.nerrors;
 		in->nrecords += par.w[i].in.nrecords;

@@ -41,6 +41,7 @@ struct ks_parallel_opts {
 	const char *start;            /* its starting position, NULL: TRIM_HORIZON */
 	volatile sig_atomic_t *stop;  /* set by a signal: stop reading */
 	int progress;                 /* a progress line on stderr */
+	int verbose;                  /* say how the input was split */
 };
 
 /*
