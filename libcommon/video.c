@@ -772,14 +772,25 @@ int kv_video_fragment_read(const struct kv_video *v,
 
 struct kv_writer {
 	char *root, *path, *index_path, *frag_path;
+	char *name;                     /* info.name, which trim rewrites */
 	struct kv_video_info info;
 	int lock_fd, index_fd, frag_fd;
+	int sync_off;                   /* KIN_FSYNC=0: no writeback started */
 	uint64_t next_seq;
 	uint64_t max_seq;               /* the highest number in the index */
 	struct kv_fragment *frags;      /* what the index holds */
 	size_t n, cap;
 	uint64_t bytes;                 /* their total size */
 };
+
+/* Whether KIN_FSYNC turned syncing off: kc_fdatasync then succeeds on anything. */
+static int sync_off(void)
+{
+	int saved = errno, off = kc_fdatasync(-1) == 0;
+
+	errno = saved;
+	return off;
+}
 
 static int writer_reopen_index(struct kv_writer *w, struct kc_error *e)
 {
@@ -859,6 +870,8 @@ int kv_writer_open(const char *root, const char *name, struct kv_writer **out,
 	w->index_path = join(w->path, INDEX_FILE);
 	w->frag_path = join(w->path, FRAG_DIR);
 	w->lock_fd = w->index_fd = w->frag_fd = -1;
+	w->name = kc_xstrdup(name);
+	w->sync_off = sync_off();
 	snprintf(w->info.name, sizeof(w->info.name), "%s", name);
 	if ((rc = read_info(w->path, name, &w->info, e)))
 		goto fail;
@@ -927,6 +940,7 @@ void kv_writer_close(struct kv_writer *w)
 	free(w->path);
 	free(w->index_path);
 	free(w->frag_path);
+	free(w->name);
 	free(w);
 }
 
@@ -950,101 +964,101 @@ static void final_name(const struct kv_fragment *f, char out[64])
 	snprintf(out, 64, "%s.mkv", f->number);
 }
 
-int kv_writer_write(struct kv_writer *w, struct kv_fragment *f,
-		    const struct iovec *iov, int iovcnt, struct kc_error *e)
+int kv_writer_create(struct kv_writer *w, const struct kv_fragment *f,
+		     int *fd, struct kc_error *e)
 {
-	struct iovec v[8];
 	char name[64];
-	ssize_t got;
-	uint64_t total = 0;
-	int fd, i, rc = 0;
 
-	if (iovcnt > 8)
-		return kc_error_set(e, KC_EFAIL, "too many pieces");
-	memcpy(v, iov, (size_t)iovcnt * sizeof(*v));
-	for (i = 0; i < iovcnt; i++)
-		total += v[i].iov_len;
 	tmp_name(f, name);
-	fd = openat(w->frag_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0666);
-	if (fd < 0)
-		return errno == ENOENT
-		       ? kc_error_set(e, KC_ENOENT, "video stream '%s': deleted",
-				      w->info.name)
-		       : kc_error_errno(e, KC_EIO, errno, "cannot create '%s/%s'",
-					w->frag_path, name);
-	i = 0;
-	while (i < iovcnt) {
-		got = writev(fd, v + i, iovcnt - i);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = kc_error_errno(e, KC_EIO, errno, "cannot write "
-					    "'%s/%s'", w->frag_path, name);
-			break;
-		}
-		while (i < iovcnt && (size_t)got >= v[i].iov_len)
-			got -= (ssize_t)v[i++].iov_len;
-		if (i < iovcnt) {
-			v[i].iov_base = (char *)v[i].iov_base + got;
-			v[i].iov_len -= (size_t)got;
-		}
-	}
-	if (close(fd) && !rc)
-		rc = kc_error_errno(e, KC_EIO, errno, "cannot write '%s/%s'",
-				    w->frag_path, name);
-	if (rc)
-		unlinkat(w->frag_fd, name, 0);
-	f->size = total;
-	return rc;
+	*fd = openat(w->frag_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		     0666);
+	if (*fd >= 0)
+		return 0;
+	return errno == ENOENT
+	       ? kc_error_set(e, KC_ENOENT, "video stream '%s': deleted", w->name)
+	       : kc_error_errno(e, KC_EIO, errno, "cannot create '%s/%s'",
+				w->frag_path, name);
+}
+
+void kv_writer_start_sync(const struct kv_writer *w, int fd)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (!w->sync_off)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)w;
+	(void)fd;
+#endif
+}
+
+void kv_writer_discard(struct kv_writer *w, const struct kv_fragment *f,
+		       int fd)
+{
+	char name[64];
+
+	tmp_name(f, name);
+	close(fd);
+	unlinkat(w->frag_fd, name, 0);
+	if (f->seq + 1 == w->next_seq)
+		w->next_seq--;
+}
+
+int kv_writer_sync(const struct kv_writer *w, const struct kv_fragment *f,
+		   int fd, struct kc_error *e)
+{
+	char name[64];
+
+	if (!kc_fsync(fd))
+		return 0;
+	tmp_name(f, name);
+	return kc_error_errno(e, KC_EIO, errno, "cannot sync '%s/%s'",
+			      w->frag_path, name);
 }
 
 int kv_writer_commit(struct kv_writer *w, const struct kv_fragment *f,
-		     size_t n, int durable, struct kc_error *e)
+		     const int *fds, size_t n, enum kv_commit how,
+		     struct kc_error *e)
 {
 	char from[64], to[64];
 	struct kc_buf recs = KC_BUF_INIT;
 	size_t i;
-	int fd, rc = 0;
+	int rc = 0;
 
+	for (i = 0; i < n && !rc; i++)
+		if (how == KV_COMMIT_DURABLE)
+			rc = kv_writer_sync(w, &f[i], fds[i], e);
+	for (i = 0; i < n; i++)
+		if (close(fds[i]) && !rc) {
+			tmp_name(&f[i], from);
+			rc = kc_error_errno(e, KC_EIO, errno, "cannot write "
+					    "'%s/%s'", w->frag_path, from);
+		}
+	if (rc)
+		return rc;
 	for (i = 0; i < n; i++) {
 		tmp_name(&f[i], from);
 		final_name(&f[i], to);
-		if (durable) {
-			fd = openat(w->frag_fd, from, O_RDONLY | O_CLOEXEC);
-			if (fd < 0 || kc_fsync(fd)) {
-				rc = kc_error_errno(e, KC_EIO, errno, "cannot sync "
-						    "'%s/%s'", w->frag_path, from);
-				if (fd >= 0)
-					close(fd);
-				goto out;
-			}
-			close(fd);
-		}
-		if (renameat(w->frag_fd, from, w->frag_fd, to)) {
-			rc = kc_error_errno(e, KC_EIO, errno, "cannot rename "
-					    "'%s/%s'", w->frag_path, from);
-			goto out;
-		}
+		if (renameat(w->frag_fd, from, w->frag_fd, to))
+			return kc_error_errno(e, KC_EIO, errno, "cannot rename "
+					      "'%s/%s'", w->frag_path, from);
 	}
 	if (!n)
-		goto out;
-	if (durable && kc_fsync(w->frag_fd)) {
-		rc = kc_error_errno(e, KC_EIO, errno, "cannot sync '%s'",
-				    w->frag_path);
-		goto out;
-	}
+		return 0;
+	if (how != KV_COMMIT_VISIBLE && kc_fsync(w->frag_fd))
+		return kc_error_errno(e, KC_EIO, errno, "cannot sync '%s'",
+				      w->frag_path);
 	kc_buf_grow(&recs, n * REC_SIZE);
 	for (i = 0; i < n; i++) {
 		rec_encode(&f[i], recs.data + recs.len);
 		recs.len += REC_SIZE;
 	}
 	if (kc_write_all(w->index_fd, recs.data, recs.len) ||
-	    (durable && kc_fdatasync(w->index_fd))) {
+	    (how != KV_COMMIT_VISIBLE && kc_fdatasync(w->index_fd)))
 		rc = kc_error_errno(e, KC_EIO, errno, "cannot append to '%s'",
 				    w->index_path);
-		goto out;
-	}
+	kc_buf_release(&recs);
+	if (rc)
+		return rc;
 	for (i = 0; i < n; i++) {
 		if (w->n == w->cap) {
 			w->cap = w->cap ? w->cap * 2 : 64;
@@ -1053,9 +1067,7 @@ int kv_writer_commit(struct kv_writer *w, const struct kv_fragment *f,
 		w->frags[w->n++] = f[i];
 		w->bytes += f[i].size;
 	}
-out:
-	kc_buf_release(&recs);
-	return rc;
+	return 0;
 }
 
 int kv_writer_trim(struct kv_writer *w, int64_t now_ms, struct kc_error *e)

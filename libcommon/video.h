@@ -234,21 +234,56 @@ const struct kv_video_info *kv_writer_info(const struct kv_writer *w);
 uint64_t kv_writer_reserve(struct kv_writer *w);
 
 /*
- * Writes fragment f (f->number set from a reserved number) from the iov
- * pieces to a temporary file, not yet visible and not yet synced. f->size
- * is set. Thread-safe against kv_writer_commit.
+ * Creates the temporary file of fragment f (f->number set from a reserved
+ * number), not visible, and opens it for writing into *fd; the caller
+ * writes the fragment into it and sets f->size, then hands fd to
+ * kv_writer_commit (or gives up with kv_writer_discard). Touches nothing
+ * kv_writer_trim changes: the thread that reserves numbers may create
+ * files while another commits. -KC_ENOENT when the stream was deleted,
+ * -KC_EIO.
  */
-int kv_writer_write(struct kv_writer *w, struct kv_fragment *f,
-		    const struct iovec *iov, int iovcnt, struct kc_error *e);
+int kv_writer_create(struct kv_writer *w, const struct kv_fragment *f,
+		     int *fd, struct kc_error *e);
 
 /*
- * Makes the n written fragments f[] durable and visible, in this order:
- * fsync each file (unless durable is 0), rename into place, fsync the
- * directory, append their index records in one write, fdatasync the
- * index. n may be 0.
+ * Starts writing fd's data back to the disk, not waiting for it
+ * (sync_file_range(2) on Linux; nothing when KIN_FSYNC turned syncing off),
+ * so that the fsync of the commit finds it written. Thread-safe.
+ */
+void kv_writer_start_sync(const struct kv_writer *w, int fd);
+
+/*
+ * Gives up fragment f: closes fd, removes its temporary file, and takes its
+ * number back if it was the last reserved.
+ */
+void kv_writer_discard(struct kv_writer *w, const struct kv_fragment *f,
+		       int fd);
+
+/*
+ * fsyncs the temporary file fd of the written fragment f. Changes nothing
+ * in w: several threads may sync several fragments at once (the disk's
+ * cache flushes are then shared).
+ */
+int kv_writer_sync(const struct kv_writer *w, const struct kv_fragment *f,
+		   int fd, struct kc_error *e);
+
+/* How kv_writer_commit makes fragments durable. */
+enum kv_commit {
+	KV_COMMIT_VISIBLE,      /* no syncs: visible only (retention 0) */
+	KV_COMMIT_DURABLE,      /* fsync each file, then as below */
+	KV_COMMIT_SYNCED        /* the caller has kv_writer_sync'd each file */
+};
+
+/*
+ * Makes the n written fragments f[] visible, and durable unless how is
+ * KV_COMMIT_VISIBLE, in this order: fsync each file (KV_COMMIT_DURABLE
+ * only), rename into place, fsync the fragments directory, append their
+ * index records in one write, fdatasync the index. fds[] are their files
+ * from kv_writer_create, closed here whatever happens. n may be 0.
  */
 int kv_writer_commit(struct kv_writer *w, const struct kv_fragment *f,
-		     size_t n, int durable, struct kc_error *e);
+		     const int *fds, size_t n, enum kv_commit how,
+		     struct kc_error *e);
 
 /*
  * Applies the retention (re-reading meta first): removes whole fragments

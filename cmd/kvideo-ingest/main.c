@@ -457,50 +457,71 @@ static void rebuild_dts(void)
 }
 
 /*
- * Muxes the held packets into the current fragment, in producer time.
- * Returns 0, or -1 when the muxer refused a packet (the fragment is then
- * rejected with 4006).
+ * Muxes the held packets, in producer time, into fd: the current fragment
+ * with its Tags; *size is then its length. Returns 0; -KC_EDATA when the
+ * muxer refused a packet (the fragment is then rejected with 4006);
+ * -KC_EIO when writing fd failed.
  */
-static int mux_fragment(void)
+static int mux_fragment(int fd, uint64_t *size, struct kc_error *e)
 {
 	AVStream *in[MAX_TRACKS];
 	AVRational otb[MAX_TRACKS];
 	int64_t off[MAX_TRACKS];
-	struct kc_error e;
 	AVPacket *p;
 	size_t i;
-	int t;
+	int t, rc;
 
 	rebuild_dts();
 	for (t = 0; t < g.ntracks; t++)
 		in[t] = g.tracks[t].in;
-	if (kvi_mux_begin(&g.cur.mux, in, g.ntracks, &e)) {
+	rc = kvi_mux_begin(&g.cur.mux, in, g.ntracks, fd, g.cur.tags.data,
+			   g.cur.tags.len, e);
+	if (rc && rc != -KC_EIO) {
 		kvi_ack_error(g.cur.timecode, NULL, KVI_INVALID_MKV_DATA);
-		kc_error_prefix(&e, "input '%s': ", opts.input);
-		kc_cli_fail(&e);
+		kc_error_prefix(e, "input '%s': ", opts.input);
+		kc_cli_fail(e);
 	}
-	for (t = 0; t < g.ntracks; t++) {
+	for (t = 0; t < g.ntracks && !rc; t++) {
 		otb[t] = kvi_mux_tb(&g.cur.mux, t);
 		off[t] = av_rescale_q(g.offset_ms, (AVRational){ 1, 1000 }, otb[t]);
 	}
-	for (i = 0; i < g.nheld; i++) {
+	for (i = 0; i < g.nheld && !rc; i++) {
 		p = g.held[i];
 		t = p->stream_index;
 		av_packet_rescale_ts(p, g.tracks[t].in->time_base, otb[t]);
 		p->pts += off[t];
 		p->dts += off[t];
 		p->pos = -1;
-		if (kvi_mux_packet(&g.cur.mux, p, &e)) {
-			kc_error_prefix(&e, "input '%s': ", opts.input);
-			kc_cli_warn(&opts.cli, &e);
-			reject(KVI_INVALID_MKV_DATA);
-			return -1;
-		}
+		rc = kvi_mux_packet(&g.cur.mux, p, e);
 	}
 	drop_held();
-	return 0;
+	if (!rc)
+		return kvi_mux_end(&g.cur.mux, size, e);
+	kvi_mux_abort(&g.cur.mux);
+	return rc;
 }
 
+/* Storing fragment f failed: acknowledges it and exits. */
+static _Noreturn void store_failed(const struct kv_fragment *f,
+				   struct kc_error *e)
+{
+	if (e->code == KC_ENOENT) {
+		kvi_ack_error(g.cur.timecode, f->number, KVI_STREAM_NOT_ACTIVE);
+		kc_error_set(e, KC_ENOENT, "video stream '%s': deleted while "
+			     "ingesting", opts.cli.stream);
+	} else {
+		kvi_ack_error(g.cur.timecode, f->number, KVI_ARCHIVAL_ERROR);
+		kc_error_prefix(e, "video stream '%s': fragment %s: ",
+				opts.cli.stream, f->number);
+	}
+	kc_cli_fail(e);
+}
+
+/*
+ * Ends the current fragment: writes it into its temporary file (the Tags
+ * with its number and timestamps after the header), starts the file's
+ * writeback and hands it to the durability thread.
+ */
 static void finish_fragment(void)
 {
 	static const char *const names[3] = {
@@ -513,17 +534,16 @@ static void finish_fragment(void)
 	struct kvi_item it;
 	struct kc_error e;
 	int64_t dur;
+	int rc;
 
 	if (!g.cur.active)
 		return;
 	g.cur.active = 0;
-	if (g.cur.rejected || mux_fragment()) {
+	if (g.cur.rejected) {
 		kc_buf_release(&g.cur.tags);
 		return;
 	}
 	memset(&it, 0, sizeof(it));
-	check(kvi_mux_end(&g.cur.mux, &it.mkv, &it.len, &e), &e);
-	it.hdr_len = g.cur.mux.hdr_len;
 	it.f.seq = kv_writer_reserve(g.w);
 	kv_number_format(it.f.seq, it.f.number);
 	seconds(g.cur.server_ms, server);
@@ -540,11 +560,25 @@ static void finish_fragment(void)
 	it.f.duration_ms = dur < 0 ? 0 : dur > UINT32_MAX ? UINT32_MAX
 							  : (uint32_t)dur;
 	it.f.tracks = (uint32_t)g.ntracks;
-	it.f.cluster_offset = it.hdr_len + g.cur.tags.len;
+	if (kv_writer_create(g.w, &it.f, &it.fd, &e)) {
+		drop_held();
+		store_failed(&it.f, &e);
+	}
+	rc = mux_fragment(it.fd, &it.f.size, &e);
+	if (rc) {
+		kv_writer_discard(g.w, &it.f, it.fd);
+		if (rc == -KC_EIO)
+			store_failed(&it.f, &e);
+		kc_error_prefix(&e, "input '%s': ", opts.input);
+		kc_cli_warn(&opts.cli, &e);
+		reject(KVI_INVALID_MKV_DATA);
+		kc_buf_release(&g.cur.tags);
+		return;
+	}
+	it.f.cluster_offset = g.cur.mux.hdr_len + g.cur.tags.len;
+	kc_buf_release(&g.cur.tags);
+	kv_writer_start_sync(g.w, it.fd);
 	it.timecode = g.cur.timecode;
-	it.tags_len = g.cur.tags.len;
-	it.tags = g.cur.tags.data;      /* the sink frees it */
-	kc_buf_init(&g.cur.tags);
 	kvi_ack("RECEIVED", it.timecode, it.f.number);
 	g.prev_cut_max_us = g.cur.cut_max_us;
 	g.have_prev = 1;

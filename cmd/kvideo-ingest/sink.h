@@ -1,9 +1,12 @@
 /*
- * sink.h: kvideo-ingest's durability thread. The reading thread hands
- * finished fragments over (kvi_sink_put); the sink thread writes each to a
- * temporary file and commits whatever has queued up together (one fsync
- * round for the lot: group commit), then acknowledges PERSISTED when the
- * stream keeps data (retention > 0) and applies the retention.
+ * sink.h: kvideo-ingest's durability thread. The reading thread writes each
+ * finished fragment into its temporary file, starts its writeback and
+ * hands it over (kvi_sink_put) and goes on; the sink thread takes whatever
+ * has queued up, fsyncs those files at once with a few helper threads (so
+ * the disk's cache flushes are shared), commits them as one group (one
+ * directory fsync, one index append and fdatasync), acknowledges
+ * PERSISTED when the stream keeps data (retention > 0) and applies the
+ * retention.
  */
 #ifndef KVI_SINK_H
 #define KVI_SINK_H
@@ -13,14 +16,23 @@
 #include "error.h"
 #include "video.h"
 
-/* One finished fragment: its MKV as header + tags + the rest. */
+#define KVI_SYNC_HELPERS 3          /* fsyncs at once: helpers + the sink */
+
+/* One finished fragment, written but not yet synced nor visible. */
 struct kvi_item {
-	struct kv_fragment f;
+	struct kv_fragment f;       /* size set */
 	int64_t timecode;           /* FragmentTimecode of its acks */
-	uint8_t *mkv;               /* av_malloc'd by the muxer, freed here */
-	size_t hdr_len, len;        /* the tags go in at hdr_len */
-	char *tags;                 /* malloc'd, freed here */
-	size_t tags_len;
+	int fd;                     /* its temporary file; the sink closes it */
+};
+
+/* The helpers' shared work: fsync fds[next..n). */
+struct kvi_sync_work {
+	const struct kv_fragment *f;
+	const int *fds;
+	size_t n, next, left;
+	unsigned gen;               /* a new batch when it changes */
+	int failed, quit;
+	struct kc_error err;
 };
 
 struct kvi_sink {
@@ -34,20 +46,26 @@ struct kvi_sink {
 	int closing, failed, started;
 	struct kc_error err;        /* the first failure */
 	int64_t last_trim_ms;
+	/* fsync helpers, started with the first durable group */
+	pthread_t helpers[KVI_SYNC_HELPERS];
+	int nhelpers;
+	pthread_mutex_t smu;
+	pthread_cond_t sgo, sdone;
+	struct kvi_sync_work work;
 };
 
 /* Starts the sink thread writing into w. */
 int kvi_sink_start(struct kvi_sink *s, struct kv_writer *w, struct kc_error *e);
 
 /*
- * Queues item (ownership of its buffers passes to the sink); waits while
- * the queue is full. Returns 0, or the sink's failure (then the item was
- * freed) with e filled.
+ * Queues item (its file passes to the sink); waits while the queue is
+ * full. Returns 0, or the sink's failure (then the item's file was closed)
+ * with e filled.
  */
 int kvi_sink_put(struct kvi_sink *s, struct kvi_item *item, struct kc_error *e);
 
 /*
- * Commits everything queued, stops the thread and returns 0 or its first
+ * Commits everything queued, stops the threads and returns 0 or the first
  * failure.
  */
 int kvi_sink_finish(struct kvi_sink *s, struct kc_error *e);
