@@ -1,6 +1,7 @@
 #!/bin/sh
 # kvideo hls (GetHLSStreamingSessionURL into a directory): the media and
-# master playlists of ON_DEMAND, LIVE and LIVE_REPLAY sessions in fMP4 and
+# master playlists of ON_DEMAND, LIVE (and its 30 s rule, under faketime)
+# and LIVE_REPLAY sessions in fMP4 and
 # MPEG-TS, program date-time, the discontinuity modes and their KVS
 # defaults, MaxMediaPlaylistFragmentResults, segments that ffprobe reads
 # back into the source's packets, live upkeep (window, media and
@@ -73,6 +74,26 @@ first_server() {
 	kvideo get-media -s "$1" --start-selector-type EARLIEST --max-fragments 1 |
 	python3 "$TEST_DIRECTORY/lib/mkvchunks.py" /dev/stdin | tr " " "\n" |
 	sed -n "s/^AWS_KINESISVIDEO_SERVER_TIMESTAMP=//p" | tr -d .
+}
+
+# newest_server STREAM: the server timestamp (ms) of its newest fragment.
+newest_server() {
+	kvideo get-media -s "$1" --max-fragments 1 --no-follow |
+	python3 "$TEST_DIRECTORY/lib/mkvchunks.py" /dev/stdin | tr " " "\n" |
+	sed -n "s/^AWS_KINESISVIDEO_SERVER_TIMESTAMP=//p" | tr -d .
+}
+
+# clock_at MS: the faketime(1) offset that starts the clock at MS (epoch
+# milliseconds); it goes on from there.
+clock_at() {
+	awk -v o=$(($1 - $(date +%s%3N))) "BEGIN { printf \"%+.3fs\", o / 1000 }"
+}
+
+# at MS CMD...: runs CMD with its clock starting at MS.
+at() {
+	at_ms=$1
+	shift
+	faketime -f "$(clock_at $at_ms)" "$@"
 }
 
 od() {
@@ -295,7 +316,8 @@ test_expect_success 'ON_DISCONTINUITY: a tag only where producer time jumps by m
 '
 
 test_expect_success 'LIVE --no-follow: the newest N fragments, no end' '
-	kvideo hls -s gap --no-follow -o l1 &&
+	s=$(newest_server gap) &&
+	at $((s + 20000)) kvideo hls -s gap --no-follow -o l1 &&
 	test "$(segs l1)" = "6 7 8 9 10 " &&
 	sed -n "1,6p" l1/media.m3u8 >got &&
 	cat >want <<-EOF &&
@@ -309,9 +331,35 @@ test_expect_success 'LIVE --no-follow: the newest N fragments, no end' '
 	test_cmp want got &&
 	! grep -q "ENDLIST\|PLAYLIST-TYPE" l1/media.m3u8 &&
 	grep -q "live: true" l1/index.html &&
-	kvideo hls -s gap --no-follow --max-media-playlist-fragment-results 3 \
-		--container-format MPEG_TS -o l2 &&
+	at $((s + 20000)) kvideo hls -s gap --no-follow \
+		--max-media-playlist-fragment-results 3 --container-format MPEG_TS -o l2 &&
 	test "$(segs l2)" = "8 9 10 "
+'
+
+test_expect_success 'LIVE --no-follow: no fragment in the last 30 s is ResourceNotFoundException' '
+	s=$(newest_server gap) &&
+	fails_with 66 "kvideo: video stream '"'gap'"': ResourceNotFoundException: no fragments in the last 30 seconds" \
+		at $((s + 35000)) kvideo hls -s gap --no-follow -o l3 &&
+	test ! -e l3/media.m3u8
+'
+
+test_expect_success 'LIVE following a stream idle for over 30 s: waits for the next fragment' '
+	kvideo create -s idle --data-retention-in-hours 24 >/dev/null &&
+	kvideo-ingest -s idle -i src.mp4 --producer-start $T0 >/dev/null &&
+	s=$(newest_server idle) || exit 1
+	faketime -f "$(clock_at $((s + 35000)))" kvideo hls -s idle -o idle 2>idle.err &
+	echo $! >"$TRASH/idle-faketime.pid" &&
+	i=0 && until pgrep -P "$(cat "$TRASH/idle-faketime.pid")" >"$TRASH/idle.pid"; do
+		i=$((i + 1)) && test $i -le 300 && sleep 0.2 || exit 1
+	done &&
+	pid=$(cat "$TRASH/idle.pid") &&
+	catching $pid 15 &&
+	kvideo-ingest -s idle -i src.mp4 --producer-start $((T0 + 10000)) >/dev/null &&
+	wait_seg idle 10 &&
+	kill -TERM $pid && wait_exit $pid &&
+	test ! -s idle.err &&
+	test "$(segs idle)" = "6 7 8 9 10 " &&
+	grep -x "#EXT-X-MEDIA-SEQUENCE:0" idle/media.m3u8
 '
 
 test_expect_success 'LIVE: kept current while ingesting; old segments leave, files later; SIGTERM ends it' '
@@ -391,7 +439,7 @@ test_expect_success 'errors: no stream, no data retention, no fragments' '
 		--end-timestamp $((T0 + 1000)) -o x &&
 	fails_with 1 "kvideo: video stream '"'zero'"': NoDataRetentionException: the stream keeps no data (retention 0 hours) for LIVE_REPLAY" \
 		kvideo hls -s zero --playback-mode LIVE_REPLAY --start-timestamp $T0 -o x &&
-	fails_with 66 "kvideo: video stream '"'zero'"': ResourceNotFoundException: no fragments in the stream" \
+	fails_with 66 "kvideo: video stream '"'zero'"': ResourceNotFoundException: no fragments in the last 30 seconds" \
 		kvideo hls -s zero --no-follow -o x &&
 	fails_with 66 "kvideo: video stream '"'cam'"': ResourceNotFoundException: no fragments in the time range" \
 		od --start-timestamp $((T0 + 60000)) --end-timestamp $((T0 + 70000)) -o x &&

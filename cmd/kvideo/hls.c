@@ -52,6 +52,7 @@ enum disc { DISC_DEFAULT, DISC_ALWAYS, DISC_NEVER, DISC_ON };
 #define MAX_RESULTS 5000               /* MaxMediaPlaylistFragmentResults */
 #define MAX_RANGE_MS (24LL * 3600 * 1000) /* ON_DEMAND: End - Start */
 #define GAP_MS 50                       /* ON_DISCONTINUITY threshold */
+#define LIVE_RECENT_MS 30000            /* LIVE needs a fragment this new */
 
 enum { OPT_MODE = 0x100, OPT_TYPE, OPT_START, OPT_END, OPT_CONTAINER,
        OPT_DISC, OPT_DISPLAY, OPT_MAX, OPT_HLSJS, OPT_NO_FOLLOW };
@@ -534,7 +535,7 @@ static int no_fragments(struct kc_error *e)
 	return kc_error_set(e, KC_ENOENT, "video stream '%s': "
 			    "ResourceNotFoundException: no fragments %s",
 			    opts.cli.stream, opts.mode == LIVE ?
-			    "in the stream" : "in the time range");
+			    "in the last 30 seconds" : "in the time range");
 }
 
 static int run_on_demand(struct session *s, struct kc_error *e)
@@ -573,6 +574,18 @@ static int run_live(struct session *s, volatile sig_atomic_t *stop,
 
 	if (opts.mode == LIVE) {
 		pos = n > opts.max ? n - opts.max : 0;
+		/*
+		 * KVS: a LIVE session needs a fragment that arrived in the
+		 * last 30 s (server time). Following, kin waits for the next
+		 * one instead of failing.
+		 */
+		if (n && kv_video_at(s->v, n - 1)->server_ms <
+			 kc_now_ms() - LIVE_RECENT_MS) {
+			if (!opts.follow)
+				return no_fragments(e);
+			memcpy(last, kv_video_at(s->v, n - 1)->number,
+			       sizeof(last));
+		}
 	} else {
 		pos = kv_video_seek(s->v, opts.clock, opts.start_ms);
 		/* the fragment containing Start counts only from Start on */
