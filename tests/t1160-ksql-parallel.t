@@ -151,10 +151,10 @@ test_expect_success 'schema discovery: the sampled records count once' '
 test_expect_success 'a record longer than a block' '
 	{
 		head -n 100 events.jsonl &&
-		awk "BEGIN { printf \"{\\\"K\\\":\\\"long\\\",\\\"V\\\":1,\\\"S\\\":\\\"\"; for (i = 0; i < 300000; i++) printf \"xxxxxxxxxx\"; print \"\\\"}\" }" &&
+		awk "BEGIN { printf \"{\\\"K\\\":\\\"long\\\",\\\"V\\\":1,\\\"S\\\":\\\"\"; for (i = 0; i < 900000; i++) printf \"xxxxxxxxxx\"; print \"\\\"}\" }" &&
 		tail -n 100 events.jsonl
 	} >long.jsonl &&
-	test $(wc -c <long.jsonl) -gt 3000000 &&
+	test $(wc -c <long.jsonl) -gt 9000000 &&
 	ksql --threads 2 -e "SELECT K, COUNT(*), SUM(V) FROM S WHERE K = '"'"'long'"'"' GROUP BY K" \
 		--input S=- --schema schema.json -o csv <long.jsonl >out &&
 	echo long,1,1 >want && tail -n 1 out >got && test_cmp want got

@@ -110,7 +110,8 @@ struct par {
 	uint64_t seq;                /* the next block's number */
 	int in_eof;                  /* read(2) said so */
 	int eof;                     /* and every block was handed out */
-	int abort;                   /* an error or a signal: stop */
+	atomic_int abort;            /* an error or a signal: stop (read
+				      * without the lock too) */
 	int ndone;
 	int rc;                      /* the first error */
 	struct kc_error err;
@@ -398,7 +399,7 @@ static int next_block(struct par *par, struct chunk *c)
 {
 	struct kc_error e;
 	const char *nl;
-	size_t cut;
+	size_t cut, want = CHUNK_BYTES;
 
 	if (par->eof || par->abort || *par->o->stop)
 		return 0;
@@ -410,7 +411,7 @@ static int next_block(struct par *par, struct chunk *c)
 	c->len = par->carry.len;
 	kc_buf_reset(&par->carry);
 	for (;;) {
-		while (!par->in_eof && c->len < CHUNK_BYTES) {
+		while (!par->in_eof && c->len < want) {
 			struct pollfd pfd = { 0, POLLIN, 0 };
 			ssize_t r;
 
@@ -438,6 +439,7 @@ static int next_block(struct par *par, struct chunk *c)
 		/* one record longer than a block: a bigger block */
 		c->cap *= 2;
 		c->data = kc_xrealloc(c->data, c->cap);
+		want = c->cap;
 	}
 	cut = c->len;
 	if (!par->in_eof && (nl = memrchr(c->data, '\n', c->len))) {
@@ -878,6 +880,7 @@ int ks_parallel_run(struct ks_plan *mp, const struct ks_script *s,
 	int i, rc = 0;
 
 	memset(&par, 0, sizeof(par));
+	atomic_init(&par.abort, 0);
 	par.main = mp;
 	par.o = o;
 	par.nw = o->threads;
