@@ -7,6 +7,7 @@
 # back into the source's packets, live upkeep (window, media and
 # discontinuity sequence, old segments removed), and every error.
 . "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/lib/media_clip.sh"   # mkvedit
 
 T0=1700000000000        # 2023-11-14T22:13:20Z, the producer start of the media
 KIN_HLSJS="$TEST_DIRECTORY/node/node_modules/hls.js/dist/hls.min.js"
@@ -428,6 +429,34 @@ test_expect_success 'unsupported codecs get the KVS error names' '
 	fails_with 65 "kvideo: video stream '"'mp2'"': fragment 00000000000000000001: UnsupportedStreamMediaTypeException: track 2 codec mp2 is not AAC" \
 		kvideo hls -s mp2 --playback-mode ON_DEMAND --fragment-selector-type PRODUCER_TIMESTAMP \
 		--start-timestamp $T0 --end-timestamp $((T0 + 4000)) -o v
+'
+
+test_expect_success 'codec private data missing or unreadable: the KVS exceptions (65)' '
+	for st in nocp badcp midcp; do
+		kvideo create -s $st --data-retention-in-hours 1 >/dev/null &&
+		kvideo-ingest -s $st -i src.mp4 --producer-start $T0 >/dev/null || exit 1
+	done
+	mkvedit no-private "$KIN_DIR"/video/nocp/fragments/*.mkv &&
+	mkvedit bad-private "$KIN_DIR"/video/badcp/fragments/*.mkv &&
+	mkvedit no-private "$KIN_DIR"/video/midcp/fragments/00000000000000000003.mkv &&
+	for c in FRAGMENTED_MP4 MPEG_TS; do
+		fails_with 65 "kvideo: video stream '"'nocp'"': fragment 00000000000000000001: MissingCodecPrivateDataException: track 1 (V_MPEG4/ISO/AVC) has no codec private data" \
+			od -s nocp --start-timestamp $T0 --end-timestamp $((T0 + 10000)) \
+			--container-format $c -o cp &&
+		fails_with 65 "kvideo: video stream '"'badcp'"': fragment 00000000000000000001: InvalidCodecPrivateDataException: track 1 (V_MPEG4/ISO/AVC) codec private data cannot be read" \
+			od -s badcp --start-timestamp $T0 --end-timestamp $((T0 + 10000)) \
+			--container-format $c -o cp &&
+		fails_with 65 "kvideo: video stream '"'midcp'"': fragment 00000000000000000003: MissingCodecPrivateDataException: track 1 (V_MPEG4/ISO/AVC) has no codec private data" \
+			od -s midcp --start-timestamp $T0 --end-timestamp $((T0 + 10000)) \
+			--container-format $c -o cp &&
+		test ! -e cp/media.m3u8 || exit 1
+	done
+	fails_with 65 "kvideo: video stream '"'midcp'"': fragment 00000000000000000003: MissingCodecPrivateDataException: track 1 (V_MPEG4/ISO/AVC) has no codec private data" \
+		kvideo hls -s midcp --playback-mode LIVE_REPLAY --start-timestamp 0 --no-follow \
+		--max-media-playlist-fragment-results 1 -o cp &&
+	od -s midcp --start-timestamp $((T0 + 6000)) --end-timestamp $((T0 + 10000)) \
+		-o cp2 2>err &&
+	test "$(segs cp2)" = "4 5 " && test_cmp /dev/null err
 '
 
 test_expect_success 'errors: no stream, no data retention, no fragments' '

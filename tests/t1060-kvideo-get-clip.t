@@ -222,6 +222,22 @@ test_expect_success 'InvalidCodecPrivateDataException: an avcC record that is no
 		--start-timestamp $T0 --end-timestamp $((T0 + 2000)) -o c.mp4
 '
 
+test_expect_success 'codec private data missing or changed in a later fragment (65)' '
+	stream midcp v.mkv && stream othercp v.mkv &&
+	mkvedit no-private "$KIN_DIR/video/midcp/fragments/00000000000000000003.mkv" &&
+	mkvedit other-private "$KIN_DIR/video/othercp/fragments/00000000000000000003.mkv" &&
+	fails_with 65 "kvideo: video stream '"'midcp'"': fragment 00000000000000000003: MissingCodecPrivateDataException: track 1 (V_MPEG4/ISO/AVC) has no codec private data" \
+		kvideo get-clip -s midcp --fragment-selector-type PRODUCER_TIMESTAMP \
+		--start-timestamp $T0 --end-timestamp $((T0 + 5000)) -o c3.mp4 &&
+	fails_with 65 "kvideo: video stream '"'othercp'"': InvalidCodecPrivateDataException: fragment 00000000000000000003: the codec private data changed" \
+		kvideo get-clip -s othercp --fragment-selector-type PRODUCER_TIMESTAMP \
+		--start-timestamp $T0 --end-timestamp $((T0 + 5000)) -o c3.mp4 &&
+	test ! -e c3.mp4 && test -z "$(ls -A | grep "c3\.mp4\.")" &&
+	kvideo get-clip -s othercp --fragment-selector-type PRODUCER_TIMESTAMP \
+		--start-timestamp $((T0 + 3000)) --end-timestamp $((T0 + 5000)) -o c3.mp4 >/dev/null &&
+	test "$(packets c3.mp4)" = 75
+'
+
 test_expect_success 'InvalidArgumentException: an end not after the start, a range over 3 hours (64)' '
 	fails_with 64 "kvideo: --end-timestamp: InvalidArgumentException: not after --start-timestamp" \
 		clip --start-timestamp $((T0 + 2000)) --end-timestamp $((T0 + 2000)) -o c.mp4 &&

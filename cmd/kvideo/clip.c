@@ -550,6 +550,9 @@ int kv_cmd_get_clip(int argc, char **argv)
 				      "refused the tracks", o.cli.stream);
 			header = 1;
 		} else if (af.changed) {
+			if (kv_avfrag_check_codecs(&af, &e))
+				failf(e.code, "video stream '%s': fragment %s: "
+				      "%s", o.cli.stream, f->number, e.msg);
 			failf(KC_EDATA, "video stream '%s': "
 			      "InvalidCodecPrivateDataException: fragment %s: "
 			      "the codec private data changed", o.cli.stream,

@@ -652,7 +652,7 @@ int kv_cmd_hls(int argc, char **argv)
 	kc_cli_init(&opts.cli, usage);
 	parse_options(argc, argv);
 	stop = kc_cli_catch_stop();
-	av_log_set_level(opts.cli.verbosity > 0 ? AV_LOG_WARNING : AV_LOG_ERROR);
+	av_log_set_level(opts.cli.verbosity > 0 ? AV_LOG_WARNING : AV_LOG_QUIET);
 	memset(&s, 0, sizeof(s));
 	root = kc_root_resolve(opts.cli.dir);
 	rc = kv_video_open(root, opts.cli.stream, &s.v, &e);

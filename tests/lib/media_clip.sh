@@ -29,6 +29,8 @@ stream() {
 #   frame       the first frame's first NAL unit length becomes 0xFFFFFFFF
 #   no-private  CodecPrivate (0x63A2) becomes an unknown element (0x63A3)
 #   bad-private CodecPrivate's first byte (avcC version 1) becomes 7
+#   other-private CodecPrivate's third byte (avcC profile compatibility)
+#               is inverted: still valid, but not the same
 #   no-cluster  the Cluster's id (0x1F43B675) becomes an unknown one
 #               (0x1F43B676): a fragment whose media cannot be found
 mkvedit() {
@@ -61,6 +63,9 @@ mkvedit() {
 						substr($d, $p + 1, 1) = "\xA3"; $done = 1;
 					} elsif ($id eq "\x63\xA2" && $what eq "bad-private") {
 						substr($d, $data, 1) = "\x07"; $done = 1;
+					} elsif ($id eq "\x63\xA2" && $what eq "other-private") {
+						substr($d, $data + 2, 1) = chr(0xFF ^ ord substr($d, $data + 2, 1));
+						$done = 1;
 					}
 					$p = $stop;
 				}
