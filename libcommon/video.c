@@ -776,6 +776,8 @@ struct kv_writer {
 	struct kv_video_info info;
 	int lock_fd, index_fd, frag_fd;
 	int sync_off;                   /* KIN_FSYNC=0: no writeback started */
+	dev_t frag_dev;                 /* fragments/ as opened: deleted if */
+	ino_t frag_ino;                 /* its path names another or none */
 	uint64_t next_seq;
 	uint64_t max_seq;               /* the highest number in the index */
 	struct kv_fragment *frags;      /* what the index holds */
@@ -890,11 +892,13 @@ int kv_writer_open(const char *root, const char *name, struct kv_writer **out,
 		goto fail;
 	}
 	w->frag_fd = open(w->frag_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w->frag_fd < 0) {
+	if (w->frag_fd < 0 || fstat(w->frag_fd, &st)) {
 		rc = kc_error_errno(e, KC_EIO, errno, "cannot open '%s'",
 				    w->frag_path);
 		goto fail;
 	}
+	w->frag_dev = st.st_dev;
+	w->frag_ino = st.st_ino;
 	if ((rc = writer_reopen_index(w, e)))
 		goto fail;
 	if ((rc = read_records(w->index_fd, &off, &w->frags, &w->n, &w->cap,
@@ -1015,6 +1019,24 @@ int kv_writer_sync(const struct kv_writer *w, const struct kv_fragment *f,
 			      w->frag_path, name);
 }
 
+/*
+ * -KC_ENOENT when the stream was deleted under the writer (renamed away,
+ * perhaps made again): its open directories live on until removed.
+ */
+static int writer_check(const struct kv_writer *w, struct kc_error *e)
+{
+	struct stat st;
+
+	if (stat(w->frag_path, &st)) {
+		if (errno != ENOENT)
+			return kc_error_errno(e, KC_EIO, errno, "cannot stat "
+					      "'%s'", w->frag_path);
+	} else if (st.st_dev == w->frag_dev && st.st_ino == w->frag_ino) {
+		return 0;
+	}
+	return kc_error_set(e, KC_ENOENT, "video stream '%s': deleted", w->name);
+}
+
 int kv_writer_commit(struct kv_writer *w, const struct kv_fragment *f,
 		     const int *fds, size_t n, enum kv_commit how,
 		     struct kc_error *e)
@@ -1024,6 +1046,8 @@ int kv_writer_commit(struct kv_writer *w, const struct kv_fragment *f,
 	size_t i;
 	int rc = 0;
 
+	if (n)
+		rc = writer_check(w, e);
 	for (i = 0; i < n && !rc; i++)
 		if (how == KV_COMMIT_DURABLE)
 			rc = kv_writer_sync(w, &f[i], fds[i], e);
@@ -1079,7 +1103,8 @@ int kv_writer_trim(struct kv_writer *w, int64_t now_ms, struct kc_error *e)
 	char name[64];
 	int rc;
 
-	if ((rc = read_info(w->path, w->info.name, &w->info, e)))
+	if ((rc = writer_check(w, e)) ||
+	    (rc = read_info(w->path, w->info.name, &w->info, e)))
 		return rc;
 	cut = retention_cutoff(w->info.retention_hours, now_ms);
 	while (k < w->n && (w->frags[k].server_ms < cut ||
