@@ -139,8 +139,10 @@ const char *ks_parallel_veto(const struct ks_plan *p)
 	const struct ks_input *in;
 	size_t i;
 
-	if (!p->adhoc || !pu || p->npumps != 1 || !pu->result)
+	if (!p->adhoc || !pu || !pu->result)
 		return "only ad-hoc queries run in parallel";
+	if (p->npumps != 1)
+		return "a table function reads its input in order";
 	if (p->ninputs != 1)
 		return "a query of several inputs reads them in turn";
 	in = p->inputs[0];
