@@ -1007,18 +1007,6 @@ void kv_writer_discard(struct kv_writer *w, const struct kv_fragment *f,
 		w->next_seq--;
 }
 
-int kv_writer_sync(const struct kv_writer *w, const struct kv_fragment *f,
-		   int fd, struct kc_error *e)
-{
-	char name[64];
-
-	if (!kc_fsync(fd))
-		return 0;
-	tmp_name(f, name);
-	return kc_error_errno(e, KC_EIO, errno, "cannot sync '%s/%s'",
-			      w->frag_path, name);
-}
-
 /*
  * -KC_ENOENT when the stream was deleted under the writer (renamed away,
  * perhaps made again): its open directories live on until removed.
@@ -1037,27 +1025,14 @@ static int writer_check(const struct kv_writer *w, struct kc_error *e)
 	return kc_error_set(e, KC_ENOENT, "video stream '%s': deleted", w->name);
 }
 
-int kv_writer_commit(struct kv_writer *w, const struct kv_fragment *f,
-		     const int *fds, size_t n, enum kv_commit how,
-		     struct kc_error *e)
+int kv_writer_publish(struct kv_writer *w, const struct kv_fragment *f,
+		      size_t n, struct kc_error *e)
 {
 	char from[64], to[64];
-	struct kc_buf recs = KC_BUF_INIT;
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (n)
-		rc = writer_check(w, e);
-	for (i = 0; i < n && !rc; i++)
-		if (how == KV_COMMIT_DURABLE)
-			rc = kv_writer_sync(w, &f[i], fds[i], e);
-	for (i = 0; i < n; i++)
-		if (close(fds[i]) && !rc) {
-			tmp_name(&f[i], from);
-			rc = kc_error_errno(e, KC_EIO, errno, "cannot write "
-					    "'%s/%s'", w->frag_path, from);
-		}
-	if (rc)
+	if (n && (rc = writer_check(w, e)))
 		return rc;
 	for (i = 0; i < n; i++) {
 		tmp_name(&f[i], from);
@@ -1066,18 +1041,45 @@ int kv_writer_commit(struct kv_writer *w, const struct kv_fragment *f,
 			return kc_error_errno(e, KC_EIO, errno, "cannot rename "
 					      "'%s/%s'", w->frag_path, from);
 	}
+	return 0;
+}
+
+int kv_writer_sync(const struct kv_writer *w, const struct kv_fragment *f,
+		   int fd, struct kc_error *e)
+{
+	char name[64];
+
+	if (!kc_fsync(fd))
+		return 0;
+	final_name(f, name);
+	return kc_error_errno(e, KC_EIO, errno, "cannot sync '%s/%s'",
+			      w->frag_path, name);
+}
+
+int kv_writer_sync_dir(const struct kv_writer *w, struct kc_error *e)
+{
+	if (!kc_fsync(w->frag_fd) || errno == EINVAL)
+		return 0;
+	return kc_error_errno(e, KC_EIO, errno, "cannot sync '%s'",
+			      w->frag_path);
+}
+
+int kv_writer_index(struct kv_writer *w, const struct kv_fragment *f,
+		    size_t n, int durable, struct kc_error *e)
+{
+	struct kc_buf recs = KC_BUF_INIT;
+	size_t i;
+	int rc = 0;
+
 	if (!n)
 		return 0;
-	if (how != KV_COMMIT_VISIBLE && kc_fsync(w->frag_fd))
-		return kc_error_errno(e, KC_EIO, errno, "cannot sync '%s'",
-				      w->frag_path);
 	kc_buf_grow(&recs, n * REC_SIZE);
 	for (i = 0; i < n; i++) {
 		rec_encode(&f[i], recs.data + recs.len);
 		recs.len += REC_SIZE;
 	}
 	if (kc_write_all(w->index_fd, recs.data, recs.len) ||
-	    (how != KV_COMMIT_VISIBLE && kc_fdatasync(w->index_fd)))
+	    (durable && kc_fdatasync(w->index_fd)))
 		rc = kc_error_errno(e, KC_EIO, errno, "cannot append to '%s'",
 				    w->index_path);
 	kc_buf_release(&recs);

@@ -234,12 +234,22 @@ const struct kv_video_info *kv_writer_info(const struct kv_writer *w);
 uint64_t kv_writer_reserve(struct kv_writer *w);
 
 /*
+ * A fragment is stored in four steps: kv_writer_create, then (for several
+ * fragments at once) kv_writer_publish, kv_writer_sync of each file and
+ * kv_writer_sync_dir (these at the same time, in several threads if
+ * wanted), and kv_writer_index, which makes them visible. Readers go by
+ * the index only; a writer that opens the stream removes temporary files
+ * and files the index does not name, so a killed writer leaves nothing
+ * half done visible.
+ */
+
+/*
  * Creates the temporary file of fragment f (f->number set from a reserved
- * number), not visible, and opens it for writing into *fd; the caller
- * writes the fragment into it and sets f->size, then hands fd to
- * kv_writer_commit (or gives up with kv_writer_discard). Touches nothing
- * kv_writer_trim changes: the thread that reserves numbers may create
- * files while another commits. -KC_ENOENT when the stream was deleted,
+ * number) and opens it for writing into *fd; the caller writes the
+ * fragment into it and sets f->size (or gives up with kv_writer_discard),
+ * keeps fd for kv_writer_sync and closes it. Touches nothing the other
+ * steps change: one thread may reserve and create while another stores
+ * the fragments made before. -KC_ENOENT when the stream was deleted,
  * -KC_EIO.
  */
 int kv_writer_create(struct kv_writer *w, const struct kv_fragment *f,
@@ -248,7 +258,7 @@ int kv_writer_create(struct kv_writer *w, const struct kv_fragment *f,
 /*
  * Starts writing fd's data back to the disk, not waiting for it
  * (sync_file_range(2) on Linux; nothing when KIN_FSYNC turned syncing off),
- * so that the fsync of the commit finds it written. Thread-safe.
+ * so that kv_writer_sync finds it written. Thread-safe.
  */
 void kv_writer_start_sync(const struct kv_writer *w, int fd);
 
@@ -260,30 +270,31 @@ void kv_writer_discard(struct kv_writer *w, const struct kv_fragment *f,
 		       int fd);
 
 /*
- * fsyncs the temporary file fd of the written fragment f. Changes nothing
- * in w: several threads may sync several fragments at once (the disk's
- * cache flushes are then shared).
+ * Renames the n written fragments' files into place (NUMBER.mkv), not yet
+ * visible nor durable. -KC_ENOENT when the stream was deleted under the
+ * writer (renamed away, perhaps made again: nothing goes into the new
+ * one), -KC_EIO.
+ */
+int kv_writer_publish(struct kv_writer *w, const struct kv_fragment *f,
+		      size_t n, struct kc_error *e);
+
+/*
+ * fsyncs fragment f's file fd; kv_writer_sync_dir fsyncs the fragments
+ * directory (the published names). Both change nothing in w: several
+ * threads may sync several files at once (the disk's cache flushes are
+ * then shared).
  */
 int kv_writer_sync(const struct kv_writer *w, const struct kv_fragment *f,
 		   int fd, struct kc_error *e);
-
-/* How kv_writer_commit makes fragments durable. */
-enum kv_commit {
-	KV_COMMIT_VISIBLE,      /* no syncs: visible only (retention 0) */
-	KV_COMMIT_DURABLE,      /* fsync each file, then as below */
-	KV_COMMIT_SYNCED        /* the caller has kv_writer_sync'd each file */
-};
+int kv_writer_sync_dir(const struct kv_writer *w, struct kc_error *e);
 
 /*
- * Makes the n written fragments f[] visible, and durable unless how is
- * KV_COMMIT_VISIBLE, in this order: fsync each file (KV_COMMIT_DURABLE
- * only), rename into place, fsync the fragments directory, append their
- * index records in one write, fdatasync the index. fds[] are their files
- * from kv_writer_create, closed here whatever happens. n may be 0.
+ * Makes the n published fragments f[] visible: appends their index records
+ * in one write and, with durable, fdatasyncs the index. With durable,
+ * call it only once their files and the directory are synced. n may be 0.
  */
-int kv_writer_commit(struct kv_writer *w, const struct kv_fragment *f,
-		     const int *fds, size_t n, enum kv_commit how,
-		     struct kc_error *e);
+int kv_writer_index(struct kv_writer *w, const struct kv_fragment *f,
+		    size_t n, int durable, struct kc_error *e);
 
 /*
  * Applies the retention (re-reading meta first): removes whole fragments

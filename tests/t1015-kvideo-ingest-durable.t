@@ -1,7 +1,8 @@
 #!/bin/sh
 # kvideo-ingest's durability, traced with strace(1) with fsync on: each
 # fragment's writeback starts when it is written, and PERSISTED comes only
-# after its file, the fragments directory and the index are synced;
+# after its file, its name in the fragments directory and its index record
+# are synced;
 # KIN_FSYNC turns the syncs off with 0 only; deleting the stream while
 # ingesting gives ERROR 4008 and exit 66.
 . "$(dirname "$0")/lib.sh"
@@ -20,25 +21,25 @@ command -v strace >/dev/null && strace -f -qq -o /dev/null true 2>/dev/null &&
 	have_strace=1
 
 # order TRACE: for every fragment acknowledged PERSISTED in TRACE (from
-# trace), checks that its writeback started before its fsync, and that its
-# fsync, its rename, a directory fsync, an index write and an index
-# fdatasync came in this order before the acknowledgement. Prints
-# "NUMBER ok", or what is wrong, per fragment; fails if any is wrong.
+# trace), checks that its writeback started before its fsync, that it was
+# renamed into place, that the index write of its group came after its
+# fsync and after an fsync of the directory begun after its rename, and
+# that an index fdatasync ended between that write and the
+# acknowledgement. Prints "NUMBER ok", or what is wrong, per fragment;
+# fails if any is wrong.
 order() {
 	awk '
 	function tmpnum(s) {
 		if (match(s, /\.tmp-[0-9]+\.mkv>/))
 			return substr(s, RSTART + 5, RLENGTH - 10)
+		if (match(s, /\/[0-9]+\.mkv>/))
+			return substr(s, RSTART + 1, RLENGTH - 6)
 		return ""
 	}
-	function done_(what) {
+	function done_(what, from) {
 		if (what ~ /^[0-9]+$/) fsdone[what] = NR
-		else if (what == "dir") dirdone[++nd] = NR
+		else if (what == "dir") { dstart[++nd] = from; ddone[nd] = NR }
 		else if (what == "index") idxsync[++ns] = NR
-	}
-	function after(arr, cnt, line,   i) {
-		for (i = 1; i <= cnt; i++) if (arr[i] > line) return arr[i]
-		return 0
 	}
 	$2 ~ /^sync_file_range\(/ { n = tmpnum($2); if (n != "") srf[n] = NR; next }
 	$2 ~ /^(fsync|fdatasync)\(/ {
@@ -47,12 +48,12 @@ order() {
 		else if ($2 ~ /fragments>/) what = "dir"
 		else if ($2 ~ /\/index>/) what = "index"
 		else next
-		if ($0 ~ /<unfinished \.\.\.>/) pending[$1] = what
-		else if ($0 ~ /= 0$/) done_(what)
+		if ($0 ~ /<unfinished \.\.\.>/) { pending[$1] = what; from[$1] = NR }
+		else if ($0 ~ /= 0$/) done_(what, NR)
 		next
 	}
 	$2 == "<..." && ($3 == "fsync" || $3 == "fdatasync") {
-		if ($0 ~ /= 0$/ && ($1 in pending)) done_(pending[$1])
+		if ($0 ~ /= 0$/ && ($1 in pending)) done_(pending[$1], from[$1])
 		delete pending[$1]
 		next
 	}
@@ -73,17 +74,21 @@ order() {
 			if (!(n in srf)) why = why " no-writeback-start"
 			else if (!(n in fsstart) || srf[n] > fsstart[n])
 				why = why " writeback-after-fsync"
-			if (!(n in fsdone)) why = why " no-fsync"
-			else if (!(n in rn))
-				why = why " not-renamed"
-			else if (rn[n] < fsdone[n])
-				why = why " renamed-before-fsync"
-			d = after(dirdone, nd, rn[n])
-			w = after(idxw, nw, d)
-			s = after(idxsync, ns, w)
-			if (!d) why = why " no-dir-fsync"
-			else if (!w) why = why " no-index-write"
-			else if (!s || s > pers[n]) why = why " persisted-before-index-sync"
+			if (!(n in rn)) why = why " not-renamed"
+			w = 0
+			for (i = 1; i <= nw; i++)
+				if (idxw[i] < pers[n]) w = idxw[i]
+			if (!w) why = why " no-index-write"
+			if (!(n in fsdone) || fsdone[n] > w)
+				why = why " indexed-before-fsync"
+			ok = 0
+			for (i = 1; i <= nd; i++)
+				if (dstart[i] > rn[n] && ddone[i] < w) ok = 1
+			if (!ok) why = why " indexed-before-dir-fsync"
+			ok = 0
+			for (i = 1; i <= ns; i++)
+				if (idxsync[i] > w && idxsync[i] < pers[n]) ok = 1
+			if (!ok) why = why " persisted-before-index-sync"
 			print n (why == "" ? " ok" : why)
 			if (why != "") bad = 1
 		}
@@ -126,7 +131,7 @@ test_expect_success 'KIN_FSYNC: 0 turns every sync off, any other value (never) 
 	kvideo create -s knever --data-retention-in-hours 1 >/dev/null &&
 	KIN_FSYNC=never trace trn kvideo-ingest -s knever -i "$TRASH/long.ts" >/dev/null &&
 	order trn >got && printf "%020d ok\n" $(seq 1 10) >want && test_cmp want got &&
-	test "$(grep -c -E "^[0-9]+ +fsync\([0-9]+<[^>]*/\.tmp-[0-9]+\.mkv>" trn)" = 10
+	test "$(grep -c -E "^[0-9]+ +fsync\([0-9]+<[^>]*/[0-9]+\.mkv>" trn)" = 10
 '
 else
 	say "skipping the strace tests: strace is missing or cannot trace here"

@@ -1,4 +1,5 @@
 /* sink.c: the durability thread: fsync together, group commit, acknowledge, trim. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,7 +35,10 @@ static void sync_some(struct kvi_sink *s)
 	while (wk->next < wk->n) {
 		i = wk->next++;
 		pthread_mutex_unlock(&s->smu);
-		rc = kv_writer_sync(s->w, &wk->f[i], wk->fds[i], &e);
+		/* the directory first, then the files */
+		rc = i == 0 ? kv_writer_sync_dir(s->w, &e)
+			    : kv_writer_sync(s->w, &wk->f[i - 1], wk->fds[i - 1],
+					     &e);
 		pthread_mutex_lock(&s->smu);
 		if (rc && !wk->failed) {
 			wk->failed = 1;
@@ -67,9 +71,9 @@ static void *helper(void *arg)
 }
 
 /*
- * fsyncs the n files fds[] of f[] with the helpers: a file's fsync waits
- * for its data and a cache flush of the disk, and flushes asked for at
- * the same time are done as one.
+ * fsyncs the fragments directory and the n files fds[] of f[] with the
+ * helpers: an fsync waits for its data and a cache flush of the disk, and
+ * flushes asked for at the same time are done as one.
  */
 static int sync_all(struct kvi_sink *s, const struct kv_fragment *f,
 		    const int *fds, size_t n, struct kc_error *e)
@@ -77,15 +81,15 @@ static int sync_all(struct kvi_sink *s, const struct kv_fragment *f,
 	struct kvi_sync_work *wk = &s->work;
 	int rc = 0;
 
-	while (n > 1 && s->nhelpers < KVI_SYNC_HELPERS &&
+	while (s->nhelpers < KVI_SYNC_HELPERS &&
 	       !pthread_create(&s->helpers[s->nhelpers], NULL, helper, s))
 		s->nhelpers++;
 	pthread_mutex_lock(&s->smu);
 	wk->f = f;
 	wk->fds = fds;
-	wk->n = n;
+	wk->n = n + 1;
 	wk->next = 0;
-	wk->left = n;
+	wk->left = n + 1;
 	wk->failed = 0;
 	wk->gen++;
 	pthread_cond_broadcast(&s->sgo);
@@ -134,14 +138,22 @@ static void *run(void *arg)
 		pthread_cond_broadcast(&s->space);
 		pthread_mutex_unlock(&s->mu);
 
+		/*
+		 * Renamed into place (still invisible), then the files and
+		 * their names made durable at once, then indexed (visible).
+		 */
 		durable = kv_writer_info(s->w)->retention_hours > 0;
-		if (durable && (rc = sync_all(s, frags, fds, n, &e)))
-			for (i = 0; i < n; i++)
-				close(fds[i]);
-		else
-			rc = kv_writer_commit(s->w, frags, fds, n, durable
-					      ? KV_COMMIT_SYNCED
-					      : KV_COMMIT_VISIBLE, &e);
+		rc = kv_writer_publish(s->w, frags, n, &e);
+		if (!rc && durable)
+			rc = sync_all(s, frags, fds, n, &e);
+		for (i = 0; i < n; i++)
+			if (close(fds[i]) && !rc)
+				rc = kc_error_errno(&e, KC_EIO, errno, "video "
+						    "stream '%s': fragment %s",
+						    kv_writer_info(s->w)->name,
+						    frags[i].number);
+		if (!rc)
+			rc = kv_writer_index(s->w, frags, n, durable, &e);
 		for (i = 0; i < n; i++) {
 			if (!rc && durable)
 				kvi_ack("PERSISTED", batch[i].timecode,

@@ -2,11 +2,11 @@
  * sink.h: kvideo-ingest's durability thread. The reading thread writes each
  * finished fragment into its temporary file, starts its writeback and
  * hands it over (kvi_sink_put) and goes on; the sink thread takes whatever
- * has queued up, fsyncs those files at once with a few helper threads (so
- * the disk's cache flushes are shared), commits them as one group (one
- * directory fsync, one index append and fdatasync), acknowledges
- * PERSISTED when the stream keeps data (retention > 0) and applies the
- * retention.
+ * has queued up and stores it as one group: renames the files into place,
+ * fsyncs them and the directory at the same time with a few helper
+ * threads (so the disk's cache flushes are shared), appends their index
+ * records and fdatasyncs the index, acknowledges PERSISTED when the stream
+ * keeps data (retention > 0), and applies the retention.
  */
 #ifndef KVI_SINK_H
 #define KVI_SINK_H
@@ -25,7 +25,7 @@ struct kvi_item {
 	int fd;                     /* its temporary file; the sink closes it */
 };
 
-/* The helpers' shared work: fsync fds[next..n). */
+/* The helpers' shared work: item 0 the directory, item i fds[i - 1]. */
 struct kvi_sync_work {
 	const struct kv_fragment *f;
 	const int *fds;
