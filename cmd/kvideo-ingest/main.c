@@ -779,9 +779,9 @@ int main(int argc, char **argv)
 	int rc = AVERROR_EOF, status = 0, i;
 
 	/*
-	 * Fragments are built in memory blocks of megabytes, one after
-	 * another: keep them in the heap for reuse rather than mapping and
-	 * faulting in fresh pages for each (half the system time).
+	 * The muxer builds each Cluster in a buffer growing to megabytes, one
+	 * fragment after another: keep freed memory in the heap for reuse
+	 * rather than mapping and faulting in fresh pages for each.
 	 */
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
