@@ -70,6 +70,18 @@ catching() {
 	done
 }
 
+# waiting PID: PID's session has looked at the stream and waits for new
+# fragments (the store's inotify descriptor is made by its first wait), so
+# what is ingested from now on is new to it, however loaded the machine.
+waiting() {
+	wa_i=0
+	until ls -l /proc/"$1"/fd 2>/dev/null | grep -q inotify; do
+		wa_i=$((wa_i + 1))
+		test $wa_i -le 300 || { echo "waiting: $1 never waits" >&2; return 1; }
+		sleep 0.2
+	done
+}
+
 # first_server STREAM: the server timestamp (ms) of its first fragment.
 first_server() {
 	kvideo get-media -s "$1" --start-selector-type EARLIEST --max-fragments 1 |
@@ -355,6 +367,7 @@ test_expect_success 'LIVE following a stream idle for over 30 s: waits for the n
 	done &&
 	pid=$(cat "$TRASH/idle.pid") &&
 	catching $pid 15 &&
+	waiting $pid &&
 	kvideo-ingest -s idle -i src.mp4 --producer-start $((T0 + 10000)) >/dev/null &&
 	wait_seg idle 10 &&
 	kill -TERM $pid && wait_exit $pid &&
