@@ -158,4 +158,32 @@ test_expect_success 'an empty stream: COUNT(*) is 0' '
 	printf "N\n0\n" >want && test_cmp want got
 '
 
+test_expect_success 'a progress line on stderr when it is a terminal, none otherwise' '
+	# One thread shows the line from its first batch; parallel workers
+	# show it every half second, so a short scan may end before one.
+	for t in 1 2; do
+		python3 - "$t" <<-\PY || exit 1
+		import os, pty, subprocess, sys
+		m, s = pty.openpty()
+		r = subprocess.run(["ksql", "--threads", sys.argv[1], "-o", "csv", "-e",
+		                    "SELECT COUNT(*) AS N FROM events"],
+		                   stdout=subprocess.PIPE, stderr=s, check=True)
+		os.write(s, b"END")
+		os.close(s)
+		err = b""
+		while not err.endswith(b"END"):
+		    err += os.read(m, 65536)
+		err = err.decode()
+		assert r.stdout == b"N\n401\n", r.stdout
+		assert err.endswith("END"), repr(err)
+		err = err[:-3]
+		if sys.argv[1] == "1" or err:
+		    assert err.startswith("\rksql: ") and " records read\x1b[K" in err, repr(err)
+		    assert err.endswith("\r\x1b[K"), repr(err)
+		PY
+	done &&
+	ksql -o csv -e "SELECT COUNT(*) AS N FROM events" >out 2>err &&
+	test ! -s err
+'
+
 test_done
