@@ -3,10 +3,12 @@
  * go straight to the sink unless they must be sorted; sorted rows are kept
  * (strings copied into the result's arena) and written at the end.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plan.h"
+#include "units.h"
 #include "banned.h"
 
 static void keep(struct ks_result *r, const struct ks_value *vals,
@@ -244,4 +246,22 @@ void ks_sort_release(struct ks_sorter *so)
 	free(so->ident);
 	free(so->vals);
 	free(so);
+}
+
+void ks_progress(uint64_t records, int end)
+{
+	static int64_t last;
+	int64_t now;
+
+	if (end) {
+		if (last)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	now = kc_now_ms();
+	if (now - last < 500)
+		return;
+	last = now;
+	fprintf(stderr, "\rksql: %llu records read\033[K",
+		(unsigned long long)records);
 }

@@ -746,23 +746,6 @@ static void replay_samples(struct ks_input *in)
 	kc_buf_release(&in->sample_data);
 }
 
-static void progress(uint64_t total, int end)
-{
-	static int64_t last;
-	int64_t now = kc_now_ms();
-
-	if (end) {
-		if (last)
-			fputs("\r\033[K", stderr);
-		return;
-	}
-	if (now - last < 500)
-		return;
-	last = now;
-	fprintf(stderr, "\rksql: %llu records read\033[K",
-		(unsigned long long)total);
-}
-
 static void run(void)
 {
 	struct kc_error e;
@@ -804,7 +787,7 @@ static void run(void)
 		if (!open || plan.failed || (plan.result && plan.result->done))
 			break;
 		if (tty)
-			progress(total, 0);
+			ks_progress(total, 0);
 		if (!progressed) {
 			int64_t now = kc_now_ms();
 			int k;
@@ -837,7 +820,7 @@ static void run(void)
 		}
 	}
 	if (tty)
-		progress(total, 1);
+		ks_progress(total, 1);
 	if (plan.failed)
 		kc_cli_fail(&plan.err);
 }

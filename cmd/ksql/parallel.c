@@ -348,22 +348,8 @@ static uint64_t records_read(struct par *par)
 /* The progress line (main thread only). */
 static void progress(struct par *par, int end)
 {
-	static int64_t last;
-	int64_t now;
-
-	if (!par->o->progress)
-		return;
-	if (end) {
-		if (last)
-			fputs("\r\033[K", stderr);
-		return;
-	}
-	now = kc_now_ms();
-	if (now - last < 500)
-		return;
-	last = now;
-	fprintf(stderr, "\rksql: %llu records read\033[K",
-		(unsigned long long)records_read(par));
+	if (par->o->progress)
+		ks_progress(records_read(par), end);
 }
 
 /* ---- stdin ---- */

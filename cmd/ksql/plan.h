@@ -564,4 +564,10 @@ void ks_result_release(struct ks_result *r);
 /* explain.c */
 void ks_explain(const struct ks_plan *p, struct kc_buf *out);
 
+/*
+ * The ad-hoc progress line on standard error (a terminal): records read
+ * so far, at most twice a second; end != 0 clears it (adhoc.c).
+ */
+void ks_progress(uint64_t records, int end);
+
 #endif
